@@ -1,0 +1,78 @@
+import { adapters, createMarketState, type ParseContext } from '@takashi/exchanges'
+
+export interface ParseResult {
+  name: string
+  frames_per_s: number
+}
+
+function measure(name: string, frames: string[], ctx: ParseContext, seconds = 1.5): ParseResult {
+  const adapter = adapters[name.split(' ')[0] as 'binance']
+  if (!adapter) throw new Error(`no adapter for ${name}`)
+  let count = 0
+  const deadline = performance.now() + seconds * 1000
+  while (performance.now() < deadline) {
+    for (const frame of frames) adapter.parse(frame, ctx)
+    count += frames.length
+  }
+  return { name, frames_per_s: Math.round(count / seconds) }
+}
+
+/** Pure parse throughput of recorded-shape frames, one core. */
+export function benchParse(): ParseResult[] {
+  const ctx: ParseContext = {
+    receivedAt: Date.now(),
+    symbols: new Set(['BTCUSDT']),
+    market: createMarketState(),
+  }
+  const aggTrade = JSON.stringify({
+    stream: 'btcusdt@aggTrade',
+    data: {
+      e: 'aggTrade',
+      E: 1,
+      a: 5,
+      s: 'BTCUSDT',
+      p: '64000.10',
+      q: '0.250',
+      f: 1,
+      l: 2,
+      T: 1,
+      m: true,
+    },
+  })
+  const kline = JSON.stringify({
+    stream: 'btcusdt@kline_1m',
+    data: {
+      e: 'kline',
+      E: 1,
+      s: 'BTCUSDT',
+      k: {
+        t: 0,
+        T: 59_999,
+        s: 'BTCUSDT',
+        i: '1m',
+        f: 1,
+        L: 2,
+        o: '1',
+        c: '2',
+        h: '3',
+        l: '0.5',
+        v: '10',
+        n: 5,
+        x: false,
+        q: '20',
+        V: '4',
+        Q: '8',
+        B: '0',
+      },
+    },
+  })
+  const hlTrades = JSON.stringify({
+    channel: 'trades',
+    data: [{ coin: 'BTC', side: 'B', px: '64000.1', sz: '0.25', hash: '0x0', time: 1, tid: 7 }],
+  })
+  return [
+    measure('binance aggTrade', [aggTrade], ctx),
+    measure('binance kline', [kline], ctx),
+    measure('hyperliquid trades', [hlTrades], ctx),
+  ]
+}

@@ -1,0 +1,16 @@
+#!/bin/sh
+# The image's entry point: the first argument names the service, the rest go to it.
+#   takashi gateway | takashi aggregator | takashi ingestor binance
+set -eu
+app="${TAKASHI_HOME:-/app}"
+service="${1:-gateway}"
+[ "$#" -gt 0 ] && shift
+case "$service" in
+  gateway | aggregator | ingestor) ;;
+  *)
+    echo "takashi: unknown service '$service' (expected gateway, aggregator or ingestor)" >&2
+    exit 64
+    ;;
+esac
+# exec: node replaces the shell, so the orchestrator's SIGTERM reaches it directly
+exec node "$app/services/$service/src/main.js" "$@"

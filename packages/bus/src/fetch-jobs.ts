@@ -1,0 +1,40 @@
+import { z } from 'zod'
+import { Interval, SpikeTimeframe } from '@takashi/schemas'
+
+/**
+ * A cache miss the gateway hands to an exchange's ingestor (BullMQ job data). The ingestor
+ * answers with the normalized records: OHLC[] oldest first, or one OpenInterest / FundingRate.
+ */
+export const FetchRequest = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('ohlc'),
+    symbol: z.string(),
+    interval: Interval,
+    limit: z.number().int().min(1).max(1000),
+    start_time: z.number().int().optional(),
+    end_time: z.number().int().optional(),
+  }),
+  z.object({ kind: z.literal('open_interest'), symbol: z.string() }),
+  z.object({ kind: z.literal('funding_rate'), symbol: z.string() }),
+  z.object({
+    kind: z.literal('oi_history'),
+    symbol: z.string(),
+    timeframe: SpikeTimeframe,
+    limit: z.number().int().min(1).max(500),
+  }),
+])
+export type FetchRequest = z.infer<typeof FetchRequest>
+
+/** The job id: identical requests share it, so concurrent misses share one upstream call. */
+export function fetchJobId(request: FetchRequest): string {
+  // BullMQ job ids may not contain ':'.
+  if (request.kind === 'oi_history') {
+    return ['oi_history', request.symbol, request.timeframe, request.limit].join('|')
+  }
+  if (request.kind !== 'ohlc') return `${request.kind}|${request.symbol}`
+  const { symbol, interval, limit, start_time, end_time } = request
+  return ['ohlc', symbol, interval, limit, start_time ?? '', end_time ?? ''].join('|')
+}
+
+/** Message prefix of a failed fetch job whose cause is the exchange (the gateway answers 502). */
+export const UPSTREAM_ERROR_PREFIX = 'upstream:'

@@ -1,0 +1,99 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { Redis } from 'ioredis'
+
+export interface LocalRedis {
+  url: string
+  port: number
+  process: ChildProcess
+  stop(): Promise<void>
+}
+
+/** True when a `redis-server` binary is on the PATH. */
+export function hasRedisServer(binary = 'redis-server'): boolean {
+  return spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Starts a private `redis-server` on a free loopback port with persistence off, and resolves once
+ * it answers PING. Used by `pnpm start` without REDIS_URL and by the tests.
+ */
+export async function startLocalRedis(binary = 'redis-server'): Promise<LocalRedis> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort()
+    const child = spawn(
+      binary,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'noeviction',
+        '--loglevel',
+        'warning',
+      ],
+      // detached: a Ctrl-C meant for the launcher must not stop Redis before the processes using it
+      { stdio: 'ignore', detached: true }
+    )
+    const url = `redis://127.0.0.1:${port}`
+    try {
+      await waitForPing(url, child)
+      return {
+        url,
+        port,
+        process: child,
+        stop: () =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null) return resolve()
+            child.once('exit', () => resolve())
+            child.kill('SIGTERM')
+          }),
+      }
+    } catch (error) {
+      child.kill('SIGKILL')
+      if (attempt >= 3) throw error
+    }
+  }
+}
+
+async function waitForPing(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 5_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`)
+    const probe = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    })
+    probe.on('error', () => {})
+    try {
+      await probe.connect()
+      if ((await probe.ping()) === 'PONG') return
+    } catch {
+      // not up yet
+    } finally {
+      probe.disconnect()
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error('redis-server did not answer within 5 s')
+}

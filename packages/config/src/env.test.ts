@@ -1,0 +1,60 @@
+import { describe, expect, test } from 'vitest'
+import { z } from 'zod'
+import { parseEnv } from './env.ts'
+import { exchangeUrlEnv, sharedEnv } from './fragments.ts'
+
+const shape = {
+  PORT: sharedEnv.PORT,
+  EXCHANGES: sharedEnv.EXCHANGES,
+  SYMBOLS: sharedEnv.SYMBOLS,
+  OHLC_INTERVALS: sharedEnv.OHLC_INTERVALS,
+  REDIS_URL: sharedEnv.REDIS_URL.optional(),
+  BINANCE_WS_URL: exchangeUrlEnv.BINANCE_WS_URL,
+}
+
+describe('parseEnv', () => {
+  test('applies the defaults of spec §2', () => {
+    const result = parseEnv(shape, {})
+    expect(result).toEqual({
+      ok: true,
+      value: {
+        PORT: 8080,
+        EXCHANGES: ['binance', 'bybit', 'okx', 'hyperliquid'],
+        SYMBOLS: ['BTCUSDT', 'ETHUSDT'],
+        OHLC_INTERVALS: ['1m', '5m', '15m', '1h'],
+        REDIS_URL: undefined,
+        BINANCE_WS_URL: 'wss://fstream.binance.com',
+      },
+    })
+  })
+
+  test('keeps exchange URLs exactly, plain ws:// included', () => {
+    const result = parseEnv(shape, { BINANCE_WS_URL: 'ws://127.0.0.1:9999/' })
+    expect(result.ok && result.value.BINANCE_WS_URL).toBe('ws://127.0.0.1:9999')
+  })
+
+  test('names every bad variable with what it got', () => {
+    const result = parseEnv(shape, {
+      PORT: 'abc',
+      EXCHANGES: 'binance,kraken',
+      OHLC_INTERVALS: '1m,7m',
+      REDIS_URL: 'localhost',
+      BINANCE_WS_URL: 'not a url',
+    })
+    expect(result.ok).toBe(false)
+    const problems = result.ok ? [] : result.problems
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual([
+      'BINANCE_WS_URL',
+      'EXCHANGES',
+      'OHLC_INTERVALS',
+      'PORT',
+      'REDIS_URL',
+    ])
+    expect(problems.find((line) => line.startsWith('PORT'))).toContain('"abc"')
+  })
+
+  test('an empty variable counts as unset', () => {
+    const result = parseEnv({ PORT: sharedEnv.PORT, X: z.string().optional() }, { PORT: '' })
+    expect(result).toEqual({ ok: true, value: { PORT: 8080, X: undefined } })
+  })
+})

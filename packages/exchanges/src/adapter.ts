@@ -1,0 +1,181 @@
+import type {
+  Capabilities,
+  ExchangeId,
+  FundingRate,
+  Interval,
+  NormalizedRecord,
+  Ohlc,
+  OpenInterest,
+  SpikeTimeframe,
+} from '@takashi/schemas'
+
+/** What each exchange's URLs are called in the environment (spec §2), resolved to values. */
+export type ExchangeUrls = Readonly<Record<string, string>>
+
+/**
+ * Knowledge about the market that parsers read and the ingestor keeps up to date: mark prices
+ * (for `*_usd` values), funding periods, contract sizes. `scratch` holds per-connection merge
+ * state (e.g. Bybit ticker snapshots) and is cleared when a connection is re-established.
+ */
+export interface MarketState {
+  markPrice: Map<string, number>
+  fundingIntervalHours: Map<string, number>
+  /** base units per contract, by canonical symbol (OKX ctVal × ctMult) */
+  contractSize: Map<string, number>
+  scratch: Map<string, unknown>
+}
+
+export function createMarketState(): MarketState {
+  return {
+    markPrice: new Map(),
+    fundingIntervalHours: new Map(),
+    contractSize: new Map(),
+    scratch: new Map(),
+  }
+}
+
+export interface ParseContext {
+  /** when the ingestor received the frame (ms) */
+  receivedAt: number
+  /** canonical symbols tracked; anything else is ignored */
+  symbols: ReadonlySet<string>
+  market: MarketState
+}
+
+/**
+ * The outcome of parsing one frame. A bad frame is data, not an exception: `invalid` frames are
+ * counted and dropped by the ingestor, never thrown.
+ */
+export type ParseResult =
+  | {
+      kind: 'records'
+      /** the venue stream the frame belongs to (matches a StreamSpec name) */
+      stream: string
+      records: NormalizedRecord[]
+    }
+  | { kind: 'ignored'; stream?: string; reason: string }
+  | { kind: 'pong' }
+  | { kind: 'venue_error'; message: string }
+  | { kind: 'invalid'; reason: string }
+
+export interface StreamSpec {
+  /** venue stream name, e.g. `btcusdt@aggTrade` */
+  name: string
+  /**
+   * A busy stream carries data every few seconds, so silence means a dead connection;
+   * a quiet one (liquidations) may be silent for hours and never triggers a reconnect.
+   */
+  busy: boolean
+}
+
+export type Heartbeat =
+  /** WebSocket protocol ping frames (`ws.ping()`), pong expected within `timeoutMs` */
+  | { kind: 'protocol'; intervalMs: number; timeoutMs: number }
+  /** an application-level text frame; the parser reports the answer as `{ kind: 'pong' }` */
+  | { kind: 'message'; frame: string; intervalMs: number; timeoutMs: number }
+
+/** One WebSocket connection the ingestor keeps open. */
+export interface ConnectionSpec {
+  id: string
+  url: string
+  /** text frames sent after each (re)connect, in order */
+  subscribe: string[]
+  /** minimum spacing between subscribe frames (venue inbound message limits) */
+  subscribeSpacingMs: number
+  heartbeat: Heartbeat
+  streams: StreamSpec[]
+  /** a busy stream silent this long marks the connection dead */
+  staleAfterMs: number
+}
+
+export interface RestRequest {
+  method: 'GET' | 'POST'
+  path: string
+  query?: Record<string, string | number | undefined>
+  body?: unknown
+  /** cost against the exchange's REST budget */
+  weight: number
+}
+
+/** The ingestor's HTTP client as adapters see it: budgeted, with errors already classified. */
+export interface RestClient {
+  request(request: RestRequest): Promise<unknown>
+}
+
+export interface CandleRequest {
+  symbol: string
+  interval: Interval
+  limit: number
+  start_time?: number | undefined
+  end_time?: number | undefined
+}
+
+export interface MarketInfo {
+  /** canonical symbols the exchange lists as live USD-margined perpetuals */
+  symbols: Set<string>
+  /** the REST budget the ingestor may spend per minute (about half the venue's limit) */
+  restWeightPerMinute: number
+}
+
+/** A REST poll the ingestor runs on a timer (OI, funding periods, instrument refresh). */
+export interface PollSpec {
+  name: string
+  everyMs: number
+  run(rest: RestClient, ctx: ParseContext): Promise<NormalizedRecord[]>
+}
+
+/**
+ * One exchange: pure parsers and request builders, plus thin REST functions that take the
+ * ingestor's client. All sockets, timers and Redis live in the ingestor.
+ */
+export interface ExchangeAdapter {
+  readonly id: ExchangeId
+  readonly capabilities: Capabilities
+  /** canonical intervals the exchange serves */
+  readonly intervals: readonly Interval[]
+  /** canonical symbol (BTCUSDT) → the exchange's form; null when it cannot exist there */
+  toNative(symbol: string): string | null
+  /** the exchange's form → canonical; null for anything that is not a USD-margined perpetual */
+  fromNative(native: string): string | null
+  connections(
+    urls: ExchangeUrls,
+    symbols: readonly string[],
+    intervals: readonly Interval[]
+  ): ConnectionSpec[]
+  parse(frame: string, ctx: ParseContext): ParseResult
+  rest: {
+    loadMarkets(rest: RestClient, ctx: ParseContext): Promise<MarketInfo>
+    candles(rest: RestClient, request: CandleRequest, ctx: ParseContext): Promise<Ohlc[]>
+    openInterest(rest: RestClient, symbol: string, ctx: ParseContext): Promise<OpenInterest>
+    fundingRate(rest: RestClient, symbol: string, ctx: ParseContext): Promise<FundingRate>
+    /** open interest at each period close, oldest first, where the exchange keeps a history */
+    openInterestHistory?(
+      rest: RestClient,
+      request: { symbol: string; timeframe: SpikeTimeframe; limit: number },
+      ctx: ParseContext
+    ): Promise<OpenInterest[]>
+  }
+  polls(symbols: readonly string[]): PollSpec[]
+}
+
+/** Records of a parse result, or none. */
+export function recordsOf(result: ParseResult): NormalizedRecord[] {
+  return result.kind === 'records' ? result.records : []
+}
+
+/** Id of a trade derived from the event itself, stable across re-delivery. */
+export function tradeEventId(exchange: ExchangeId, symbol: string, tradeId: string): string {
+  return `${exchange}:${symbol}:${tradeId}`
+}
+
+/**
+ * Id of a liquidation derived from the event (venues give none), stable across re-delivery:
+ * the same exchange, symbol, time, side, price and quantity is the same liquidation.
+ */
+export function liquidationEventId(
+  exchange: ExchangeId,
+  symbol: string,
+  record: { timestamp: number; side: string; price: number; quantity: number }
+): string {
+  return [exchange, symbol, record.timestamp, record.side, record.price, record.quantity].join(':')
+}

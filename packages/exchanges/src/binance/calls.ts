@@ -1,0 +1,120 @@
+import type {
+  FundingRate,
+  NormalizedRecord,
+  Ohlc,
+  OpenInterest,
+  SpikeTimeframe,
+} from '@takashi/schemas'
+import type { CandleRequest, MarketInfo, ParseContext, PollSpec, RestClient } from '../adapter.ts'
+import { BinanceResponseError } from './errors.ts'
+import { toNative } from './symbols.ts'
+import {
+  exchangeInfoRequest,
+  fundingHistoryRequest,
+  fundingIntervalHoursFrom,
+  klinesRequest,
+  openInterestHistRequest,
+  openInterestRequest,
+  parseExchangeInfo,
+  parseFundingHistory,
+  parseKlines,
+  parseOpenInterest,
+  parseOpenInterestHistory,
+  parsePremiumIndexEntries,
+  PATHS,
+  premiumIndexRequest,
+  toFundingRate,
+} from './rest.ts'
+
+// The adapter's REST calls: one request (or two) through the ingestor's client, then a pure parser.
+
+export async function loadMarkets(rest: RestClient): Promise<MarketInfo> {
+  return parseExchangeInfo(await rest.request(exchangeInfoRequest()))
+}
+
+export async function candles(
+  rest: RestClient,
+  request: CandleRequest,
+  ctx: ParseContext
+): Promise<Ohlc[]> {
+  return parseKlines(await rest.request(klinesRequest(request)), request, ctx)
+}
+
+/** The symbol's premiumIndex entry as a FundingRate; remembers its mark price. */
+export async function fundingRate(
+  rest: RestClient,
+  symbol: string,
+  ctx: ParseContext
+): Promise<FundingRate> {
+  const entries = parsePremiumIndexEntries(await rest.request(premiumIndexRequest(symbol)))
+  const entry = entries.find((candidate) => candidate.symbol === toNative(symbol))
+  if (!entry) throw new BinanceResponseError(PATHS.premiumIndex, `no entry for ${symbol}`)
+  if (entry.lastFundingRate === '') {
+    throw new BinanceResponseError(PATHS.premiumIndex, `${symbol} has no funding rate`)
+  }
+  const record = toFundingRate(entry, symbol, ctx)
+  if (record.mark_price !== null) ctx.market.markPrice.set(symbol, record.mark_price)
+  return record
+}
+
+/** Open interest; when no mark price is known yet, premiumIndex is asked first to price it. */
+export async function openInterest(
+  rest: RestClient,
+  symbol: string,
+  ctx: ParseContext
+): Promise<OpenInterest> {
+  if (!ctx.market.markPrice.has(symbol)) await fundingRate(rest, symbol, ctx)
+  return parseOpenInterest(await rest.request(openInterestRequest(symbol)), symbol, ctx)
+}
+
+/** Open interest at each period close (Binance keeps the last month), oldest first. */
+export async function openInterestHistory(
+  rest: RestClient,
+  request: { symbol: string; timeframe: SpikeTimeframe; limit: number },
+  ctx: ParseContext
+): Promise<OpenInterest[]> {
+  const { symbol, timeframe, limit } = request
+  const body = await rest.request(openInterestHistRequest({ symbol, period: timeframe, limit }))
+  return parseOpenInterestHistory(body, symbol, ctx)
+}
+
+/**
+ * Runs `fn` for every symbol; a failing symbol does not hide the others' results, but when
+ * every symbol fails the poll fails (so the ingestor counts and logs it).
+ */
+async function forEachSymbol<T>(
+  symbols: readonly string[],
+  fn: (symbol: string) => Promise<T>
+): Promise<T[]> {
+  const settled = await Promise.allSettled(symbols.map(fn))
+  const values = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+  const failure = settled.find((result) => result.status === 'rejected')
+  if (values.length === 0 && failure) throw failure.reason
+  return values
+}
+
+export function createPolls(symbols: readonly string[]): PollSpec[] {
+  return [
+    {
+      name: 'open_interest',
+      everyMs: 10_000,
+      async run(rest, ctx): Promise<NormalizedRecord[]> {
+        const records = await forEachSymbol(symbols, (symbol) => openInterest(rest, symbol, ctx))
+        return records.map((record) => ({ kind: 'open_interest', record }))
+      },
+    },
+    {
+      // Funding periods differ per symbol (8 h, 4 h, 1 h); the last two funding times tell.
+      name: 'funding_interval',
+      everyMs: 30 * 60_000,
+      async run(rest, ctx): Promise<NormalizedRecord[]> {
+        await forEachSymbol(symbols, async (symbol) => {
+          const body = await rest.request(fundingHistoryRequest({ symbol, limit: 3 }))
+          const hours = fundingIntervalHoursFrom(parseFundingHistory(body))
+          if (hours !== null) ctx.market.fundingIntervalHours.set(symbol, hours)
+        })
+        return []
+      },
+    },
+  ]
+}

@@ -1,0 +1,87 @@
+import { describe, expect, test } from 'vitest'
+import { INTERVALS } from '@takashi/schemas'
+import { binance } from './index.ts'
+
+const urls = { BINANCE_WS_URL: 'ws://127.0.0.1:9000', BINANCE_REST_URL: 'http://127.0.0.1:9001' }
+
+describe('connections', () => {
+  test('one combined connection on the routed /market path with every stream in the URL', () => {
+    const specs = binance.connections(urls, ['BTCUSDT', 'ETHUSDT'], ['1m', '1h'])
+    expect(specs).toEqual([
+      {
+        id: 'market-0',
+        url:
+          'ws://127.0.0.1:9000/market/stream?streams=' +
+          'btcusdt@aggTrade/btcusdt@forceOrder/btcusdt@markPrice@1s/btcusdt@kline_1m/btcusdt@kline_1h/' +
+          'ethusdt@aggTrade/ethusdt@forceOrder/ethusdt@markPrice@1s/ethusdt@kline_1m/ethusdt@kline_1h',
+        subscribe: [],
+        subscribeSpacingMs: 250,
+        heartbeat: { kind: 'protocol', intervalMs: 15_000, timeoutMs: 10_000 },
+        streams: [
+          { name: 'btcusdt@aggTrade', busy: true },
+          { name: 'btcusdt@forceOrder', busy: false },
+          { name: 'btcusdt@markPrice@1s', busy: true },
+          { name: 'btcusdt@kline_1m', busy: true },
+          { name: 'btcusdt@kline_1h', busy: true },
+          { name: 'ethusdt@aggTrade', busy: true },
+          { name: 'ethusdt@forceOrder', busy: false },
+          { name: 'ethusdt@markPrice@1s', busy: true },
+          { name: 'ethusdt@kline_1m', busy: true },
+          { name: 'ethusdt@kline_1h', busy: true },
+        ],
+        staleAfterMs: 30_000,
+      },
+    ])
+  })
+
+  test('the base URL is used as given, without a doubled slash', () => {
+    const [spec] = binance.connections(
+      { BINANCE_WS_URL: 'wss://fstream.binance.com/' },
+      ['BTCUSDT'],
+      []
+    )
+    expect(spec?.url).toBe(
+      'wss://fstream.binance.com/market/stream?streams=btcusdt@aggTrade/btcusdt@forceOrder/btcusdt@markPrice@1s'
+    )
+  })
+
+  test('more than 200 streams split over connections, a symbol never straddling two', () => {
+    const symbols = Array.from({ length: 30 }, (_, index) => `S${index}USDT`)
+    // 3 + 11 intervals = 14 streams per symbol: 14 symbols (196 streams) fit in one connection
+    const specs = binance.connections(urls, symbols, INTERVALS)
+    expect(specs.map((spec) => spec.streams.length)).toEqual([196, 196, 28])
+    expect(specs.map((spec) => spec.id)).toEqual(['market-0', 'market-1', 'market-2'])
+    for (const spec of specs) {
+      const inUrl = new URL(spec.url).searchParams.get('streams')?.split('/')
+      expect(inUrl).toEqual(spec.streams.map((stream) => stream.name))
+      const symbolsHere = new Set(spec.streams.map((stream) => stream.name.split('@')[0]))
+      expect(spec.streams).toHaveLength(symbolsHere.size * 14)
+    }
+    expect(specs.flatMap((spec) => spec.streams)).toHaveLength(30 * 14)
+  })
+
+  test('no symbols, no connections; a missing URL is a configuration error', () => {
+    expect(binance.connections(urls, [], ['1m'])).toEqual([])
+    expect(() => binance.connections({}, ['BTCUSDT'], ['1m'])).toThrow(/BINANCE_WS_URL/)
+  })
+})
+
+describe('symbols, intervals and capabilities', () => {
+  test('perpetuals map to themselves; delivery contracts and other forms do not exist', () => {
+    expect(binance.toNative('BTCUSDT')).toBe('BTCUSDT')
+    expect(binance.toNative('1000PEPEUSDC')).toBe('1000PEPEUSDC')
+    expect(binance.toNative('BTC-USDT')).toBeNull()
+    expect(binance.toNative('btcusdt')).toBeNull()
+    expect(binance.fromNative('BTCUSDT')).toBe('BTCUSDT')
+    expect(binance.fromNative('BTCUSDT_250328')).toBeNull()
+    expect(binance.fromNative('BTCBUSD')).toBeNull()
+  })
+
+  test('every interval and every capability', () => {
+    expect(binance.intervals).toEqual(INTERVALS)
+    expect(Object.values(binance.capabilities).every(Boolean)).toBe(true)
+    expect(Object.keys(binance.capabilities).sort()).toEqual(
+      ['funding_rate', 'large_trades', 'liquidations', 'ohlc', 'open_interest', 'trades'].sort()
+    )
+  })
+})

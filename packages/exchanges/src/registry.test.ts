@@ -1,0 +1,105 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { describe, expect, test } from 'vitest'
+import type { Interval } from '@takashi/schemas'
+import { createMarketState, type ExchangeAdapter, type ExchangeUrls } from './adapter.ts'
+import { adapters } from './registry.ts'
+
+const SRC = new URL('./', import.meta.url)
+
+/** Folders under src/ holding an adapter (an index.ts). */
+const adapterFolders = readdirSync(SRC, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(new URL(`${entry.name}/index.ts`, SRC)))
+  .map((entry) => entry.name)
+
+function isAdapter(value: unknown): value is ExchangeAdapter {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ExchangeAdapter).id === 'string' &&
+    typeof (value as ExchangeAdapter).parse === 'function' &&
+    typeof (value as ExchangeAdapter).connections === 'function'
+  )
+}
+
+// Any URL variable resolves to a local placeholder: only stream names matter here.
+const urls: ExchangeUrls = new Proxy({}, { get: () => 'ws://127.0.0.1:1' })
+
+/** Tracks every symbol, so a recording of any market yields records. */
+class EverySymbol extends Set<string> {
+  override has(): boolean {
+    return true
+  }
+}
+
+/** The WebSocket frames an adapter's fixtures hold: `.jsonl` one per line, `.json` one per file. */
+function recordedFrames(folder: string): string[] {
+  const dir = new URL(`${folder}/__fixtures__/`, SRC)
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .filter((name) => name.startsWith('ws_'))
+    .flatMap((name) => {
+      const text = readFileSync(new URL(name, dir), 'utf8')
+      return name.endsWith('.jsonl')
+        ? text.split('\n').filter((line) => line.trim() !== '')
+        : [text]
+    })
+}
+
+function streamNames(adapter: ExchangeAdapter, symbol: string, interval: Interval): string[] {
+  return adapter
+    .connections(urls, [symbol], [interval])
+    .flatMap((spec) => spec.streams.map((stream) => stream.name))
+}
+
+describe('registry', () => {
+  test('there is at least one adapter folder', () => {
+    expect(adapterFolders.length).toBeGreaterThan(0)
+  })
+
+  test.each(adapterFolders)(
+    '%s/ exports one adapter, registered under the folder name',
+    async (folder) => {
+      const module = (await import(`./${folder}/index.ts`)) as Record<string, unknown>
+      const exported = Object.values(module).filter(isAdapter)
+      expect(exported).toHaveLength(1)
+      const adapter = exported[0]!
+      expect(adapter.id).toBe(folder)
+      expect(adapters[adapter.id]).toBe(adapter)
+    }
+  )
+
+  test('every registered adapter has its folder', () => {
+    expect(Object.keys(adapters).sort()).toEqual([...adapterFolders].sort())
+  })
+
+  test.each(Object.values(adapters))(
+    '$id has a recorded frame for every stream kind it subscribes to',
+    (adapter) => {
+      const interval: Interval = adapter.intervals[0] ?? '1m'
+      // stream kinds are positions in a single-symbol subscription; BTCUSDT names them
+      const expected = streamNames(adapter, 'BTCUSDT', interval)
+      expect(expected.length).toBeGreaterThan(0)
+
+      const covered = new Set<string>()
+      const ctx = {
+        receivedAt: 0,
+        symbols: new EverySymbol(),
+        market: createMarketState(),
+      }
+      for (const frame of recordedFrames(adapter.id)) {
+        const result = adapter.parse(frame, ctx)
+        if (result.kind !== 'records' || result.records.length === 0) continue
+        const { record } = result.records[0]!
+        const names = streamNames(
+          adapter,
+          record.symbol,
+          'interval' in record ? record.interval : interval
+        )
+        const position = names.indexOf(result.stream)
+        const kind = expected[position]
+        if (position >= 0 && kind !== undefined) covered.add(kind)
+      }
+      expect(expected.filter((kind) => !covered.has(kind))).toEqual([])
+    }
+  )
+})

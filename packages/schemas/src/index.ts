@@ -1,0 +1,3 @@
+export * from './records.ts'
+export * from './api.ts'
+export * from './normalized.ts'

@@ -1,0 +1,3 @@
+export * from './redis.ts'
+export * from './fake-binance.ts'
+export * from './fake-hyperliquid.ts'

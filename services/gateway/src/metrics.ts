@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>
+
+/** The streams of spec §5 (and multiplexed connections), the label values of the ws metrics. */
+export const STREAM_KINDS = [
+  'ohlc',
+  'trades',
+  'liquidations',
+  'large-trades',
+  'open-interest',
+  'funding-rate',
+  'oi-spikes',
+  // a multiplexed /ws connection, whatever it subscribes to
+  'mux',
+] as const
+export type StreamKind = (typeof STREAM_KINDS)[number]
+
+export const CACHE_KINDS = ['ohlc', 'open_interest', 'funding_rate'] as const
+
+export function createGatewayMetrics(registry: Registry) {
+  const registers = [registry]
+  const metrics = {
+    httpRequests: new Counter({
+      name: 'takashi_gateway_http_requests_total',
+      help: 'HTTP requests answered, by route pattern and status',
+      labelNames: ['route', 'status'] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'takashi_gateway_http_request_duration_seconds',
+      help: 'HTTP request duration, by route pattern',
+      labelNames: ['route'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    cacheRequests: new Counter({
+      name: 'takashi_gateway_cache_requests_total',
+      help: 'REST reads answered from the cache (hit) or by a fetch job (miss)',
+      labelNames: ['kind', 'result'] as const,
+      registers,
+    }),
+    wsClients: new Gauge({
+      name: 'takashi_gateway_ws_clients',
+      help: 'Connected WebSocket clients, by stream',
+      labelNames: ['stream'] as const,
+      registers,
+    }),
+    wsMessagesSent: new Counter({
+      name: 'takashi_gateway_ws_messages_sent_total',
+      help: 'Messages written to WebSocket clients, by stream',
+      labelNames: ['stream'] as const,
+      registers,
+    }),
+    wsSlowDisconnects: new Counter({
+      name: 'takashi_gateway_ws_slow_disconnects_total',
+      help: 'Clients closed with 1013 because they could not keep up',
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'takashi_gateway_rate_limited_total',
+      help: 'REST requests answered 429 because the client was over its per-minute limit',
+      registers,
+    }),
+    redisResubscribes: new Counter({
+      name: 'takashi_gateway_redis_resubscribes_total',
+      help: 'Reconnects of the Redis subscriber (live messages may have been lost)',
+      registers,
+    }),
+  }
+  for (const stream of STREAM_KINDS) {
+    metrics.wsClients.set({ stream }, 0)
+    metrics.wsMessagesSent.inc({ stream }, 0)
+  }
+  for (const kind of CACHE_KINDS) {
+    metrics.cacheRequests.inc({ kind, result: 'hit' }, 0)
+    metrics.cacheRequests.inc({ kind, result: 'miss' }, 0)
+  }
+  return metrics
+}

@@ -1,0 +1,61 @@
+import { Router } from 'express'
+import { FEEDS, readFeedNewest, type Feed, type Keys, type Redis } from '@takashi/bus'
+import type { AppDeps } from '../app.ts'
+import { waitForRedis } from '../backbone.ts'
+import { backboneDown } from '../errors.ts'
+import { intParam } from '../params.ts'
+import { resolveFeedScope, scopeMatcher } from '../ws/feed-scope.ts'
+
+/** How many of a feed's newest events a REST query searches at most (the CPU bound of one call). */
+export const FEED_SCAN_LIMIT = 20_000
+
+/** The newest entries of `feed` that `matches` accepts, newest first, as their JSON text. */
+export async function readNewestMatching(
+  redis: Redis,
+  keys: Keys,
+  feed: Feed,
+  matches: (record: unknown) => boolean,
+  limit: number
+): Promise<string[]> {
+  const found: string[] = []
+  let before: string | undefined
+  let scanned = 0
+  let pageSize = Math.min(1_000, Math.max(100, limit * 2))
+  while (found.length < limit && scanned < FEED_SCAN_LIMIT) {
+    const page = await readFeedNewest(redis, keys, feed, pageSize, before)
+    for (const entry of page) {
+      if (found.length === limit) break
+      try {
+        if (matches(JSON.parse(entry.body))) found.push(entry.body)
+      } catch {
+        // an unreadable entry is nobody's event
+      }
+    }
+    scanned += page.length
+    before = page.at(-1)?.id
+    if (page.length < pageSize || before === undefined) break
+    pageSize = 1_000
+  }
+  return found
+}
+
+const LISTS = { exchanges: 'exchange', symbols: 'symbol' }
+
+/** `GET /liquidations`, `/large-trades`, `/oi-spikes`: recent events, newest first. */
+export function feedsRouter(deps: Pick<AppDeps, 'redis' | 'keys' | 'catalog'>): Router {
+  const router = Router()
+  const { redis, keys, catalog } = deps
+
+  for (const feed of FEEDS) {
+    router.get(`/${feed}`, async (req, res) => {
+      const scope = resolveFeedScope(catalog, feed, req.query, LISTS)
+      const limit = intParam(req.query, 'limit', { min: 1, max: 1000 }, 100)
+      if (!(await waitForRedis(redis))) throw backboneDown()
+      const bodies = await readNewestMatching(redis, keys, feed, scopeMatcher(scope), limit)
+      // The feed holds the client-facing JSON: joined, never re-stringified.
+      res.type('application/json').send(`[${bodies.join(',')}]`)
+    })
+  }
+
+  return router
+}

@@ -1,0 +1,141 @@
+import type { Feed } from '@takashi/bus'
+import { SPIKE_TIMEFRAMES, type ExchangeId, type SpikeTimeframe } from '@takashi/schemas'
+import {
+  requireCapability,
+  resolveExchange,
+  resolveSymbol,
+  type Capability,
+  type Catalog,
+  type ExchangeView,
+} from '../catalog.ts'
+import { ApiError, badParam } from '../errors.ts'
+import { nonNegativeParam, queryText } from '../params.ts'
+
+// Which events of a shared feed a client asked for. The same rules serve REST and WebSocket.
+
+/** The capability an exchange needs to have events in a feed. */
+export const FEED_CAPABILITY: Record<Feed, Capability> = {
+  liquidations: 'liquidations',
+  'large-trades': 'large_trades',
+  'oi-spikes': 'open_interest',
+}
+
+export interface FeedScope {
+  feed: Feed
+  exchanges: readonly ExchangeId[]
+  symbols: readonly string[]
+  /** (exchange, symbol) pairs that exist: one live channel each */
+  pairs: readonly (readonly [ExchangeId, string])[]
+  min_value_usd?: number
+  timeframe?: SpikeTimeframe
+}
+
+/** A comma list (`exchanges=binance,okx`), or undefined when absent. */
+export function listParam(query: Record<string, unknown>, name: string): string[] | undefined {
+  const text = queryText(query, name)
+  if (text === undefined) return undefined
+  const items = text.split(',').map((item) => item.trim())
+  if (items.some((item) => item === '')) throw badParam(name, 'has an empty item')
+  return [...new Set(items)]
+}
+
+function timeframeParam(query: Record<string, unknown>): SpikeTimeframe | undefined {
+  const text = queryText(query, 'timeframe')
+  if (text === undefined) return undefined
+  if ((SPIKE_TIMEFRAMES as readonly string[]).includes(text)) return text as SpikeTimeframe
+  throw badParam('timeframe', `'${text}' is not one of ${SPIKE_TIMEFRAMES.join(', ')}`)
+}
+
+/** Named exchanges must serve the feed (404 otherwise); by default every one that does. */
+function scopeExchanges(catalog: Catalog, feed: Feed, names?: string[]): ExchangeView[] {
+  const capability = FEED_CAPABILITY[feed]
+  if (names) {
+    return names.map((name) => {
+      const adapter = resolveExchange(catalog, name)
+      requireCapability(adapter, capability)
+      return adapter
+    })
+  }
+  const serving = [...catalog.exchanges.values()].filter((a) => a.capabilities[capability])
+  if (serving.length === 0) {
+    throw new ApiError(404, 'not_found', `no served exchange publishes ${feed} data`)
+  }
+  return serving
+}
+
+/** A symbol in canonical form or the native form of any of `exchanges` → canonical. */
+function scopeSymbol(catalog: Catalog, exchanges: readonly ExchangeView[], input: string): string {
+  let firstError: unknown
+  for (const adapter of exchanges) {
+    try {
+      return resolveSymbol(catalog, adapter, input)
+    } catch (err) {
+      firstError ??= err
+    }
+  }
+  if (exchanges.length === 1) throw firstError
+  const served = [...catalog.symbols].join(', ')
+  throw new ApiError(404, 'unknown_symbol', `unknown symbol '${input}' (served: ${served})`)
+}
+
+/**
+ * Query → the events asked for. `names` says which query names carry the lists (WebSocket:
+ * `exchanges`/`symbols`; REST: `exchange`/`symbol`, where a comma list works too).
+ */
+export function resolveFeedScope(
+  catalog: Catalog,
+  feed: Feed,
+  query: Record<string, unknown>,
+  names: { exchanges: string; symbols: string }
+): FeedScope {
+  const exchanges = scopeExchanges(catalog, feed, listParam(query, names.exchanges))
+  const symbolNames = listParam(query, names.symbols)
+  const symbols = symbolNames
+    ? [...new Set(symbolNames.map((name) => scopeSymbol(catalog, exchanges, name)))]
+    : [...catalog.symbols]
+  const pairs = exchanges.flatMap((adapter) =>
+    symbols
+      .filter((symbol) => adapter.toNative(symbol) !== null)
+      .map((symbol) => [adapter.id, symbol] as const)
+  )
+  const scope: FeedScope = { feed, exchanges: exchanges.map((a) => a.id), symbols, pairs }
+  if (feed === 'oi-spikes') {
+    const timeframe = timeframeParam(query)
+    if (timeframe) scope.timeframe = timeframe
+  } else {
+    const min = nonNegativeParam(query, 'min_value_usd')
+    if (min !== undefined && min > 0) scope.min_value_usd = min
+  }
+  return scope
+}
+
+type FeedFields = { value_usd?: unknown; timeframe?: unknown; exchange?: unknown; symbol?: unknown }
+
+/**
+ * The part of the scope a live channel does not already select (value floor, timeframe), or
+ * undefined when every message of the channels is wanted.
+ */
+export function valueMatcher(scope: FeedScope): ((record: unknown) => boolean) | undefined {
+  const { min_value_usd: min, timeframe } = scope
+  if (min === undefined && timeframe === undefined) return undefined
+  return (record) => {
+    const fields = record as FeedFields | null
+    if (min !== undefined) {
+      const value = fields?.value_usd
+      if (typeof value !== 'number' || value < min) return false
+    }
+    return timeframe === undefined || fields?.timeframe === timeframe
+  }
+}
+
+/** The whole scope, for records read from the shared feed (history, REST). */
+export function scopeMatcher(scope: FeedScope): (record: unknown) => boolean {
+  const pairs = new Set(scope.pairs.map(([exchange, symbol]) => `${exchange}:${symbol}`))
+  const value = valueMatcher(scope)
+  return (record) => {
+    const fields = record as FeedFields | null
+    if (typeof fields?.exchange !== 'string' || typeof fields.symbol !== 'string') return false
+    if (!pairs.has(`${fields.exchange}:${fields.symbol}`)) return false
+    return value === undefined || value(record)
+  }
+}

@@ -1,0 +1,340 @@
+import type { WebSocket } from 'ws'
+import type { Redis } from '@takashi/bus'
+import type { Logger } from '@takashi/observability'
+import type { GatewayMetrics, StreamKind } from '../metrics.ts'
+import { dataEnvelope } from './envelope.ts'
+import { frameText, whenDrained, writeFrames } from './frames.ts'
+import { isSuperseded } from './initial.ts'
+import { feedIdOf, isReplayed, runReplay, type ReplayItem } from './recovery.ts'
+import type { RecordOf, StreamPlan } from './streams.ts'
+import { createSubscriptions } from './subscriptions.ts'
+
+export interface HubOptions {
+  /** a dedicated connection in subscriber mode (one per replica) */
+  subscriber: Redis
+  log: Logger
+  metrics: GatewayMetrics
+  /** a client with more than this many bytes buffered, queued or held is closed with 1013 */
+  maxBufferedBytes?: number
+  /** time a slow client gets to take its close frame before it is terminated */
+  slowCloseGraceMs?: number
+  pingIntervalMs?: number
+}
+
+interface Held {
+  payload: Buffer
+  frame: Buffer
+}
+
+interface Client {
+  ws: WebSocket
+  kind: StreamKind
+  queue: Buffer[]
+  queuedBytes: number
+  /** bytes of live frames held back by subscriptions that are still starting */
+  heldBytes: number
+  alive: boolean
+  gone: boolean
+  subs: Map<string | null, Sub>
+}
+
+/** One stream of one client: the whole connection (id null) or a multiplexed subscription. */
+interface Sub {
+  client: Client
+  id: string | null
+  plan: StreamPlan
+  /** live frames held back until the initial value or the replayed history is sent */
+  held: Held[] | null
+  /** after a replay: live messages up to this id were already read from history */
+  after: string | null
+  removed: boolean
+}
+
+/** A client as the hub serves it: one path stream, or many multiplexed subscriptions. */
+export interface HubConnection {
+  /** Starts `plan` (id null: a path stream); resolves once its first messages are queued. */
+  subscribe(plan: StreamPlan, id: string | null, ack?: string): Promise<void>
+  unsubscribe(id: string): boolean
+  has(id: string): boolean
+  readonly subscriptions: number
+  /** Queues a control message, in order with data. */
+  send(text: string): void
+}
+
+export type Hub = ReturnType<typeof createHub>
+
+/**
+ * Local subscriptions of one replica: SUBSCRIBEs a channel when its first local client needs it
+ * and UNSUBSCRIBEs after the last leaves (batched per tick); frames each message once (once per
+ * subscription id for multiplexed clients), queues it per client and flushes once per
+ * event-loop turn with one socket write per client.
+ */
+export function createHub(options: HubOptions) {
+  const { subscriber, log, metrics } = options
+  const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024
+  const graceMs = options.slowCloseGraceMs ?? 1_000
+  const channels = createSubscriptions<Sub>({ subscriber, log, metrics })
+  const clients = new Set<Client>()
+  const dirty = new Set<Client>()
+  let flushScheduled = false
+
+  subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => route(channel, payload))
+
+  function route(channelBuf: Buffer, payload: Buffer): void {
+    const subs = channels.get(channelBuf.toString())
+    if (!subs) return
+    let plain: Buffer | undefined
+    let wrapped: Map<string, Buffer> | undefined
+    let parsed: unknown
+    let isParsed = false
+    const record: RecordOf = () => {
+      if (!isParsed) {
+        isParsed = true
+        try {
+          parsed = JSON.parse(payload.toString())
+        } catch {
+          parsed = null
+        }
+      }
+      return parsed
+    }
+    let eventId: string | undefined
+    for (const sub of subs) {
+      if (sub.plan.filter && !sub.plan.filter(record)) continue
+      if (sub.after !== null) {
+        eventId ??= feedIdOf(payload) ?? ''
+        if (isReplayed(sub.after, eventId)) continue
+        sub.after = null // ids arrive in order: later messages are all new
+      }
+      let frame: Buffer
+      if (sub.id === null) {
+        frame = plain ??= frameText(payload)
+      } else {
+        wrapped ??= new Map()
+        frame = wrapped.get(sub.id) ?? frameText(dataEnvelope(sub.id, payload))
+        wrapped.set(sub.id, frame)
+      }
+      if (sub.held) hold(sub, { payload, frame })
+      else enqueue(sub.client, frame)
+    }
+  }
+
+  function frameOf(sub: Sub, payload: Buffer): Buffer {
+    return frameText(sub.id === null ? payload : dataEnvelope(sub.id, payload))
+  }
+
+  function overCap(client: Client, extra: number): boolean {
+    return client.ws.bufferedAmount + client.queuedBytes + client.heldBytes + extra > maxBuffered
+  }
+
+  function hold(sub: Sub, held: Held): void {
+    sub.held?.push(held)
+    sub.client.heldBytes += held.frame.length
+    if (overCap(sub.client, 0)) disconnectSlow(sub.client)
+  }
+
+  function takeHeld(sub: Sub): Held[] {
+    const held = sub.held ?? []
+    sub.held = null
+    for (const item of held) sub.client.heldBytes -= item.frame.length
+    return held
+  }
+
+  function enqueue(client: Client, frame: Buffer): void {
+    if (client.gone) return
+    if (overCap(client, frame.length)) {
+      disconnectSlow(client)
+      return
+    }
+    client.queue.push(frame)
+    client.queuedBytes += frame.length
+    dirty.add(client)
+    if (!flushScheduled) {
+      flushScheduled = true
+      setImmediate(flush)
+    }
+  }
+
+  function flush(): void {
+    flushScheduled = false
+    const sent = new Map<StreamKind, number>()
+    for (const client of dirty) {
+      if (!client.gone && writeFrames(client.ws, client.queue)) {
+        sent.set(client.kind, (sent.get(client.kind) ?? 0) + client.queue.length)
+      }
+      client.queue = []
+      client.queuedBytes = 0
+    }
+    dirty.clear()
+    for (const [stream, count] of sent) metrics.wsMessagesSent.inc({ stream }, count)
+  }
+
+  /** Resolves once the flush ran and the client's socket is at most half full. */
+  async function drained(client: Client): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve))
+    if (!client.gone) await whenDrained(client.ws, maxBuffered / 2)
+  }
+
+  function disconnectSlow(client: Client): void {
+    if (client.gone) return
+    metrics.wsSlowDisconnects.inc()
+    log.info({ stream: client.kind, buffered: client.ws.bufferedAmount }, 'slow ws client closed')
+    detach(client)
+    client.ws.close(1013, 'client too slow')
+    const timer = setTimeout(() => client.ws.terminate(), graceMs)
+    client.ws.once('close', () => clearTimeout(timer))
+  }
+
+  function removeSub(sub: Sub): void {
+    if (sub.removed) return
+    sub.removed = true
+    takeHeld(sub)
+    sub.client.subs.delete(sub.id)
+    for (const channel of sub.plan.channels) channels.remove(channel, sub)
+  }
+
+  function detach(client: Client): void {
+    if (client.gone) return
+    client.gone = true
+    clients.delete(client)
+    dirty.delete(client)
+    client.queue = []
+    for (const sub of [...client.subs.values()]) removeSub(sub)
+    metrics.wsClients.dec({ stream: client.kind })
+  }
+
+  const active = (sub: Sub) => !sub.removed && !sub.client.gone
+
+  async function start(sub: Sub, ack: string | undefined): Promise<void> {
+    const { plan, client } = sub
+    try {
+      // Subscribe first, then read: the live messages held meanwhile are not lost.
+      await Promise.all(plan.channels.map(channels.whenSubscribed))
+    } catch (err) {
+      log.warn({ err, stream: plan.kind }, 'redis subscribe failed')
+    }
+    if (!active(sub)) return
+    if (ack !== undefined) enqueue(client, frameText(Buffer.from(ack)))
+    if (plan.replay) return replay(sub)
+    let initial: string | null = null
+    try {
+      initial = (await plan.initial?.()) ?? null
+    } catch (err) {
+      log.warn({ err, stream: plan.kind }, 'initial value read failed')
+    }
+    if (!active(sub)) return
+    const held = takeHeld(sub)
+    if (initial !== null) enqueue(client, frameOf(sub, Buffer.from(initial)))
+    for (const item of held) {
+      if (initial === null || !isSuperseded(item.payload, initial)) enqueue(client, item.frame)
+    }
+  }
+
+  async function replay(sub: Sub): Promise<void> {
+    const { client } = sub
+    const replay = sub.plan.replay
+    if (!replay) return
+    await runReplay(
+      replay,
+      {
+        async deliver(items: readonly ReplayItem[]) {
+          if (!active(sub)) return
+          for (const item of items) enqueue(client, item.frame ?? frameOf(sub, item.payload))
+          await drained(client)
+        },
+        notice: (text) => enqueue(client, frameText(Buffer.from(text))),
+        // Every feed message carries its id; one without could not be ordered, so it is dropped.
+        takeHeld: () =>
+          takeHeld(sub).flatMap((item) => {
+            const id = feedIdOf(item.payload)
+            return id === undefined ? [] : [{ id, ...item }]
+          }),
+        goLive(afterId) {
+          sub.after = afterId
+        },
+        active: () => active(sub),
+      },
+      sub.id === null ? {} : { subscription: sub.id }
+    )
+  }
+
+  const pingTimer = setInterval(() => {
+    for (const client of clients) {
+      if (!client.alive) {
+        detach(client)
+        client.ws.terminate()
+        continue
+      }
+      client.alive = false
+      client.ws.ping()
+    }
+  }, options.pingIntervalMs ?? 25_000)
+
+  function connect(ws: WebSocket, kind: StreamKind): HubConnection {
+    const client: Client = {
+      ws,
+      kind,
+      queue: [],
+      queuedBytes: 0,
+      heldBytes: 0,
+      alive: true,
+      gone: false,
+      subs: new Map(),
+    }
+    clients.add(client)
+    metrics.wsClients.inc({ stream: kind })
+    ws.on('pong', () => {
+      client.alive = true
+    })
+    ws.once('close', () => detach(client))
+    return {
+      async subscribe(plan, id, ack) {
+        if (client.gone || client.subs.has(id)) return
+        // Held until the channels are subscribed: an ack, initial value or history goes first.
+        const holds = plan.initial !== undefined || plan.replay !== undefined || ack !== undefined
+        const sub: Sub = { client, id, plan, held: holds ? [] : null, after: null, removed: false }
+        client.subs.set(id, sub)
+        for (const channel of plan.channels) channels.add(channel, sub)
+        if (!holds) return
+        try {
+          await start(sub, ack)
+        } catch (err) {
+          removeSub(sub)
+          throw err
+        }
+      },
+      unsubscribe(id) {
+        const sub = client.subs.get(id)
+        if (sub) removeSub(sub)
+        return sub !== undefined
+      },
+      has: (id) => client.subs.has(id),
+      get subscriptions() {
+        return client.subs.size
+      },
+      send: (text) => enqueue(client, frameText(Buffer.from(text))),
+    }
+  }
+
+  return {
+    connect,
+
+    /** Starts streaming `plan` to an open client; resolves after its first messages are queued. */
+    attach(ws: WebSocket, plan: StreamPlan): Promise<void> {
+      return connect(ws, plan.kind).subscribe(plan, null)
+    },
+
+    get size(): number {
+      return clients.size
+    },
+
+    /** Closes every client with 1001 (going away) and stops pinging. */
+    close(): void {
+      clearInterval(pingTimer)
+      for (const client of [...clients]) {
+        detach(client)
+        client.ws.close(1001, 'server shutting down')
+      }
+    },
+  }
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod'
+import { exchangeUrlEnv, loadEnv, sharedEnv } from '@takashi/config'
+import { adapters } from '@takashi/exchanges'
+import { EXCHANGE_IDS, type ExchangeId } from '@takashi/schemas'
+
+// only exchanges that have an adapter can be ingested
+const available = EXCHANGE_IDS.filter((id) => adapters[id] !== undefined) as [
+  ExchangeId,
+  ...ExchangeId[],
+]
+
+export const env = loadEnv(
+  {
+    EXCHANGE: z.enum(available, { message: `expected one of ${available.join(', ')}` }),
+    REDIS_URL: sharedEnv.REDIS_URL,
+    SYMBOLS: sharedEnv.SYMBOLS,
+    OHLC_INTERVALS: sharedEnv.OHLC_INTERVALS,
+    METRICS_PORT: sharedEnv.METRICS_PORT,
+    LOG_LEVEL: sharedEnv.LOG_LEVEL,
+    ...exchangeUrlEnv,
+  },
+  // the exchange may also be the first command-line argument: `ingestor binance`
+  { ...process.env, EXCHANGE: process.argv[2] ?? process.env.EXCHANGE }
+)
+
+/** The exchange URL variables by name, as the adapters look them up. */
+export const exchangeUrls: Record<string, string> = Object.fromEntries(
+  Object.keys(exchangeUrlEnv).map((name) => [name, env[name as keyof typeof exchangeUrlEnv]])
+)

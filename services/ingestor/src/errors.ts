@@ -1,0 +1,21 @@
+import { UPSTREAM_ERROR_PREFIX } from '@takashi/bus'
+
+/**
+ * The exchange failed a REST call (HTTP error, ban, timeout, spent budget). The message starts
+ * with UPSTREAM_ERROR_PREFIX so a failed fetch job tells the gateway to answer 502.
+ */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError'
+
+  constructor(
+    /** the exchange's HTTP status, or 0 when no response arrived */
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown }
+  ) {
+    super(
+      message.startsWith(UPSTREAM_ERROR_PREFIX) ? message : `${UPSTREAM_ERROR_PREFIX} ${message}`,
+      options
+    )
+  }
+}

@@ -1,0 +1,117 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq'
+import { createRedis, FetchRequest, type Keys, type Redis } from '@takashi/bus'
+import type { ExchangeAdapter, ParseContext, RestClient } from '@takashi/exchanges'
+import type { Logger } from '@takashi/observability'
+import type { FundingRate, Ohlc, OpenInterest } from '@takashi/schemas'
+import type { IngestorMetrics } from './metrics.ts'
+import type { Publisher } from './publisher.ts'
+
+export interface FetchWorkerDeps {
+  adapter: Pick<ExchangeAdapter, 'id' | 'rest'>
+  /** fails fast when the REST budget is spent: the gateway is waiting */
+  rest: RestClient
+  context(): ParseContext
+  redisUrl: string
+  keys: Keys
+  publisher: Publisher
+  metrics: IngestorMetrics
+  log: Logger
+  concurrency?: number
+}
+
+type FetchResult = Ohlc[] | OpenInterest[] | OpenInterest | FundingRate
+
+/**
+ * Answers the gateway's cache misses: a BullMQ worker on the exchange's fetch queue. The job's
+ * return value is the records; an exchange failure fails the job with an `upstream:` message.
+ */
+export function createFetchWorker(deps: FetchWorkerDeps) {
+  const { adapter, metrics, keys } = deps
+  const exchange = adapter.id
+  const log = deps.log.child({ component: 'fetch-worker', queue: keys.fetchQueue(exchange) })
+  let worker: Worker | undefined
+  let connection: Redis | undefined
+
+  async function cache(record: NormalizedFetch): Promise<void> {
+    try {
+      await deps.publisher.publishNow([record])
+    } catch (err) {
+      log.warn({ err }, 'could not cache a fetched record')
+    }
+  }
+
+  async function fetch(request: FetchRequest): Promise<FetchResult> {
+    const ctx = deps.context()
+    switch (request.kind) {
+      case 'ohlc': {
+        const { symbol, interval, limit, start_time, end_time } = request
+        return adapter.rest.candles(
+          deps.rest,
+          { symbol, interval, limit, start_time, end_time },
+          ctx
+        )
+      }
+      case 'open_interest': {
+        const record = await adapter.rest.openInterest(deps.rest, request.symbol, ctx)
+        await cache({ kind: 'open_interest', record })
+        return record
+      }
+      case 'funding_rate': {
+        const record = await adapter.rest.fundingRate(deps.rest, request.symbol, ctx)
+        await cache({ kind: 'funding_rate', record })
+        return record
+      }
+      case 'oi_history': {
+        // not an upstream failure: the monitor builds the window from its own snapshots
+        if (!adapter.rest.openInterestHistory) {
+          throw new UnrecoverableError(`${exchange} keeps no open interest history`)
+        }
+        const { symbol, timeframe, limit } = request
+        return adapter.rest.openInterestHistory(deps.rest, { symbol, timeframe, limit }, ctx)
+      }
+    }
+  }
+
+  async function processJob(job: Job): Promise<FetchResult> {
+    const parsed = FetchRequest.safeParse(job.data)
+    if (!parsed.success) {
+      metrics.fetchJobs.inc({ exchange, kind: 'unknown', outcome: 'invalid' })
+      throw new UnrecoverableError(
+        `invalid fetch request: ${parsed.error.issues[0]?.message ?? ''}`
+      )
+    }
+    const kind = parsed.data.kind
+    try {
+      const result = await fetch(parsed.data)
+      metrics.fetchJobs.inc({ exchange, kind, outcome: 'ok' })
+      return result
+    } catch (err) {
+      metrics.fetchJobs.inc({ exchange, kind, outcome: 'error' })
+      log.debug({ err, job_id: job.id }, 'fetch job failed')
+      throw err
+    }
+  }
+
+  return {
+    start(): void {
+      if (worker) return
+      connection = createRedis(deps.redisUrl, { blocking: true })
+      connection.on('error', (err) => log.debug({ err }, 'fetch worker redis error'))
+      worker = new Worker(keys.fetchQueue(exchange), processJob, {
+        connection,
+        prefix: keys.bullPrefix,
+        concurrency: deps.concurrency ?? 4,
+      })
+      worker.on('error', (err) => log.warn({ err }, 'fetch worker error'))
+    },
+    async stop(): Promise<void> {
+      await worker?.close()
+      worker = undefined
+      connection?.disconnect()
+      connection = undefined
+    },
+  }
+}
+
+type NormalizedFetch =
+  { kind: 'open_interest'; record: OpenInterest } | { kind: 'funding_rate'; record: FundingRate }

@@ -1,0 +1,225 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Registry } from 'prom-client'
+import type { Keys, Redis } from '@takashi/bus'
+import {
+  createMarketState,
+  type ExchangeAdapter,
+  type ExchangeUrls,
+  type MarketInfo,
+  type ParseContext,
+} from '@takashi/exchanges'
+import type { Logger } from '@takashi/observability'
+import type { Interval, RecordKind } from '@takashi/schemas'
+import { createBackfill } from './backfill.ts'
+import { backoffDelay } from './backoff.ts'
+import { createConnection, type Connection, type ConnectionTiming } from './connection.ts'
+import { createFetchWorker } from './fetch-worker.ts'
+import { createHeartbeat } from './heartbeat.ts'
+import { BAD_FRAME_KINDS, createIngestorMetrics } from './metrics.ts'
+import { createPollers } from './pollers.ts'
+import { createPublisher } from './publisher.ts'
+import { createRestClient, type RestTiming } from './rest-client.ts'
+
+export interface IngestorTiming {
+  connection?: Partial<ConnectionTiming>
+  rest?: Partial<RestTiming>
+  heartbeatMs?: number
+  pollSpreadMs?: number
+  /** replaces the adapter's poll intervals */
+  pollEveryMs?: number
+  /** first and longest wait between loadMarkets attempts */
+  loadMarketsBaseMs?: number
+  loadMarketsMaxMs?: number
+  /** candles per series fetched by the start-up backfill */
+  backfillLimit?: number
+}
+
+export interface IngestorDeps {
+  adapter: ExchangeAdapter
+  /** the exchange URL variables by name (e.g. `<EXCHANGE>_WS_URL`, `<EXCHANGE>_REST_URL`) */
+  urls: ExchangeUrls
+  symbols: readonly string[]
+  intervals: readonly Interval[]
+  redis: Redis
+  /** for the connections that must block (BullMQ worker) */
+  redisUrl: string
+  keys: Keys
+  log: Logger
+  registry: Registry
+  timing?: IngestorTiming
+}
+
+export interface Ingestor {
+  /** resolves once the exchange's markets are loaded and every loop is running */
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Redis reachable and at least one exchange connection open */
+  ready: () => boolean
+}
+
+const RECORD_KINDS: RecordKind[] = ['ohlc', 'trade', 'liquidation', 'open_interest', 'funding_rate']
+
+/** Everything one exchange needs: connections, polls, backfill, heartbeat, fetch worker. */
+export function createIngestor(deps: IngestorDeps): Ingestor {
+  const { adapter, redis, keys, timing = {} } = deps
+  const exchange = adapter.id
+  const log = deps.log.child({ exchange })
+  const metrics = createIngestorMetrics(deps.registry, exchange)
+  const market = createMarketState()
+  const restUrl = deps.urls[`${exchange.toUpperCase()}_REST_URL`]
+  if (restUrl === undefined) throw new Error(`no REST URL for ${exchange}`)
+  const rest = createRestClient({
+    exchange,
+    baseUrl: restUrl,
+    redis,
+    keys,
+    metrics,
+    log,
+    ...(timing.rest && { timing: timing.rest }),
+  })
+  const publisher = createPublisher({ redis, keys, market, metrics, log })
+  const abort = new AbortController()
+  let symbols = new Set(deps.symbols)
+  const context = (): ParseContext => ({ receivedAt: Date.now(), symbols, market })
+
+  let connections: Connection[] = []
+  let stopParts: (() => Promise<void> | void)[] = []
+
+  async function loadMarkets(): Promise<MarketInfo | undefined> {
+    for (let attempt = 1; !abort.signal.aborted; attempt++) {
+      try {
+        return await adapter.rest.loadMarkets(rest, context())
+      } catch (err) {
+        const wait = backoffDelay(attempt, {
+          baseMs: timing.loadMarketsBaseMs ?? 1_000,
+          maxMs: timing.loadMarketsMaxMs ?? 30_000,
+        })
+        log.warn({ err, attempt, retry_in_ms: wait }, 'loading markets failed')
+        await sleep(wait, undefined, { signal: abort.signal }).catch(() => undefined)
+      }
+    }
+    return undefined
+  }
+
+  function zeroMetrics(): void {
+    for (const stream of RECORD_KINDS) metrics.messages.inc({ exchange, stream }, 0)
+    for (const kind of BAD_FRAME_KINDS) metrics.badFrames.inc({ exchange, kind }, 0)
+    metrics.publishErrors.inc({ exchange }, 0)
+    for (const connection of connections) {
+      metrics.reconnects.inc({ exchange, connection: connection.id }, 0)
+      metrics.connected.set({ exchange, connection: connection.id }, 0)
+    }
+  }
+
+  function lastMessageAt(): Record<string, number> {
+    const merged: Record<string, number> = {}
+    for (const connection of connections) {
+      for (const [stream, at] of connection.lastMessageAt()) merged[stream] = at
+    }
+    return merged
+  }
+
+  return {
+    async start() {
+      const info = await loadMarkets()
+      if (info === undefined) return
+      rest.setBudget(info.restWeightPerMinute)
+      const unlisted = deps.symbols.filter((symbol) => !info.symbols.has(symbol))
+      if (unlisted.length > 0)
+        log.warn({ symbols: unlisted }, 'exchange does not list these symbols, dropping them')
+      const tracked = deps.symbols.filter((symbol) => info.symbols.has(symbol))
+      symbols = new Set(tracked)
+      if (tracked.length === 0) log.error('no tracked symbol is listed on the exchange')
+
+      const backfill = createBackfill({
+        adapter,
+        rest,
+        context,
+        redis,
+        keys,
+        metrics,
+        log,
+        symbols: tracked,
+        intervals: deps.intervals,
+        ...(timing.backfillLimit !== undefined && { limit: timing.backfillLimit }),
+      })
+      const specs =
+        tracked.length > 0 ? adapter.connections(deps.urls, tracked, deps.intervals) : []
+      connections = specs.map((spec) =>
+        createConnection({
+          spec,
+          adapter,
+          symbols,
+          market,
+          onRecords: (records) => publisher.publish(records),
+          onStatus: (status) => {
+            if (status.type !== 'connected' || status.downSinceMs === undefined) return
+            log.info(
+              { conn_id: status.connId, gap_ms: status.at - status.downSinceMs },
+              'reconnected, backfilling the gap'
+            )
+            void backfill.run('reconnect', status.downSinceMs)
+          },
+          log,
+          metrics,
+          ...(timing.connection && { timing: timing.connection }),
+        })
+      )
+      const pollers = createPollers({
+        polls: tracked.length > 0 ? adapter.polls(tracked) : [],
+        rest,
+        context,
+        publisher,
+        metrics,
+        log,
+        ...(timing.pollSpreadMs !== undefined && { spreadMs: timing.pollSpreadMs }),
+        ...(timing.pollEveryMs !== undefined && { everyMs: timing.pollEveryMs }),
+      })
+      const heartbeat = createHeartbeat({
+        redis,
+        keys,
+        metrics,
+        log,
+        lastMessageAt,
+        ...(timing.heartbeatMs !== undefined && { everyMs: timing.heartbeatMs }),
+      })
+      const worker = createFetchWorker({
+        adapter,
+        rest: rest.failFast,
+        context,
+        redisUrl: deps.redisUrl,
+        keys,
+        publisher,
+        metrics,
+        log,
+      })
+      zeroMetrics()
+      stopParts = [
+        () => worker.stop(),
+        () => pollers.stop(),
+        () => backfill.stop(),
+        ...connections.map((connection) => () => connection.stop()),
+        () => heartbeat.stop(),
+        () => publisher.flush(),
+      ]
+      if (abort.signal.aborted) return
+      for (const connection of connections) connection.start()
+      pollers.start()
+      heartbeat.start()
+      worker.start()
+      void backfill.run('start')
+      log.info(
+        { symbols: tracked, intervals: deps.intervals, connections: specs.length },
+        'ingestor started'
+      )
+    },
+    async stop() {
+      abort.abort()
+      const parts = stopParts
+      stopParts = []
+      for (const stop of parts) await stop()
+    },
+    ready: () =>
+      redis.status === 'ready' && connections.some((connection) => connection.isConnected()),
+  }
+}

@@ -1,0 +1,110 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { ExchangeId } from '@takashi/schemas'
+
+export type IngestorMetrics = ReturnType<typeof createIngestorMetrics>
+
+/** Kinds of frames the connection loop could not use (a closed label set). */
+export const BAD_FRAME_KINDS = ['invalid', 'venue_error', 'parse_exception'] as const
+export type BadFrameKind = (typeof BAD_FRAME_KINDS)[number]
+
+/**
+ * Every metric of an ingestor. `stream` on messages/lag is the record kind (a closed set);
+ * on last_message_age it is the venue stream the connection carries.
+ */
+export function createIngestorMetrics(registry: Registry, exchange: ExchangeId) {
+  const registers = [registry]
+  // what last_message_age_seconds reads at scrape time; set by the heartbeat
+  let lastMessageAt: () => Readonly<Record<string, number>> = () => ({})
+  return {
+    exchange,
+    setLastMessageSource(source: () => Readonly<Record<string, number>>): void {
+      lastMessageAt = source
+    },
+    messages: new Counter({
+      name: 'takashi_ingestor_messages_total',
+      help: 'Normalized records published, by record kind',
+      labelNames: ['exchange', 'stream'] as const,
+      registers,
+    }),
+    lag: new Histogram({
+      name: 'takashi_ingestor_lag_seconds',
+      help: 'Exchange event time to publish time (candles excluded: their timestamp is the open time)',
+      labelNames: ['exchange', 'stream'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    lastMessageAge: new Gauge({
+      name: 'takashi_ingestor_last_message_age_seconds',
+      help: 'Seconds since the last data message of each venue stream',
+      labelNames: ['exchange', 'stream'] as const,
+      registers,
+      collect() {
+        this.reset()
+        const now = Date.now()
+        for (const [stream, at] of Object.entries(lastMessageAt())) {
+          this.set({ exchange, stream }, Math.max(0, (now - at) / 1000))
+        }
+      },
+    }),
+    badFrames: new Counter({
+      name: 'takashi_ingestor_invalid_frames_total',
+      help: 'Frames dropped: unparseable, venue error messages, parser exceptions',
+      labelNames: ['exchange', 'kind'] as const,
+      registers,
+    }),
+    reconnects: new Counter({
+      name: 'takashi_ingestor_reconnects_total',
+      help: 'WebSocket connections lost and scheduled for reconnection',
+      labelNames: ['exchange', 'connection'] as const,
+      registers,
+    }),
+    connected: new Gauge({
+      name: 'takashi_ingestor_connected',
+      help: '1 while the WebSocket connection is open',
+      labelNames: ['exchange', 'connection'] as const,
+      registers,
+    }),
+    publishErrors: new Counter({
+      name: 'takashi_ingestor_publish_errors_total',
+      help: 'Records that could not be written to Redis',
+      labelNames: ['exchange'] as const,
+      registers,
+    }),
+    restRequests: new Counter({
+      name: 'takashi_ingestor_rest_requests_total',
+      help: 'REST calls to the exchange, by HTTP status (error: no response)',
+      labelNames: ['exchange', 'status'] as const,
+      registers,
+    }),
+    restWeightUsed: new Gauge({
+      name: 'takashi_ingestor_rest_weight_used',
+      help: 'REST weight spent in the current minute by all processes of this exchange',
+      labelNames: ['exchange'] as const,
+      registers,
+    }),
+    upstreamErrors: new Counter({
+      name: 'takashi_ingestor_upstream_errors_total',
+      help: 'Failed REST calls to the exchange, by HTTP status (error: no response)',
+      labelNames: ['exchange', 'status'] as const,
+      registers,
+    }),
+    pollRuns: new Counter({
+      name: 'takashi_ingestor_poll_runs_total',
+      help: 'REST poll runs by outcome',
+      labelNames: ['exchange', 'poll', 'outcome'] as const,
+      registers,
+    }),
+    backfills: new Counter({
+      name: 'takashi_ingestor_backfills_total',
+      help: 'Candle series backfilled by REST, by outcome',
+      labelNames: ['exchange', 'outcome'] as const,
+      registers,
+    }),
+    fetchJobs: new Counter({
+      name: 'takashi_ingestor_fetch_jobs_total',
+      help: 'Cache-miss fetch jobs by kind and outcome',
+      labelNames: ['exchange', 'kind', 'outcome'] as const,
+      registers,
+    }),
+  }
+}

@@ -1,0 +1,168 @@
+import got, { RequestError, TimeoutError } from 'got'
+import type { Keys, Redis } from '@takashi/bus'
+import type { RestClient, RestRequest } from '@takashi/exchanges'
+import type { Logger } from '@takashi/observability'
+import type { ExchangeId } from '@takashi/schemas'
+import { parseRetryAfter } from './backoff.ts'
+import { UpstreamError } from './errors.ts'
+import type { IngestorMetrics } from './metrics.ts'
+
+/** The ingestor's REST client: a shared per-minute weight budget and ban in Redis. */
+export interface IngestorRestClient extends RestClient {
+  /** the weight all processes of this exchange may spend per minute (from loadMarkets) */
+  setBudget(weightPerMinute: number): void
+  /** the same client, failing at once instead of waiting when the minute's budget is spent */
+  readonly failFast: RestClient
+}
+
+export interface RestTiming {
+  timeoutMs: number
+  /** the budget window; a minute in production */
+  windowMs: number
+  /** longest wait for budget before giving up */
+  maxWaitMs: number
+  /** pause after a 418 ban without Retry-After */
+  banFallbackMs: number
+  /** pause after a 429 without Retry-After */
+  slowDownFallbackMs: number
+}
+
+export interface RestClientDeps {
+  exchange: ExchangeId
+  /** the exchange's REST base URL, used exactly as given (http:// too) */
+  baseUrl: string
+  redis: Redis
+  keys: Keys
+  metrics: IngestorMetrics
+  log: Logger
+  /** budget until setBudget is called (loadMarkets itself goes through the client) */
+  weightPerMinute?: number
+  timing?: Partial<RestTiming>
+}
+
+// Reserve weight in the current window unless the exchange banned us. Returns
+// {0, used} granted · {1, used} over budget (nothing reserved) · {2, until} banned.
+const RESERVE = `
+local banned = tonumber(redis.call('GET', KEYS[2]) or '0')
+if banned > tonumber(ARGV[4]) then return {2, banned} end
+local weight = tonumber(ARGV[1])
+local used = redis.call('INCRBY', KEYS[1], weight)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if used > tonumber(ARGV[2]) and used > weight then
+  redis.call('DECRBY', KEYS[1], weight)
+  return {1, used - weight}
+end
+return {0, used}
+`
+
+export function createRestClient(deps: RestClientDeps): IngestorRestClient {
+  const { exchange, redis, keys, metrics } = deps
+  const timing: RestTiming = {
+    timeoutMs: 10_000,
+    windowMs: 60_000,
+    maxWaitMs: 65_000,
+    banFallbackMs: 120_000,
+    slowDownFallbackMs: 30_000,
+    ...deps.timing,
+  }
+  const baseUrl = deps.baseUrl.replace(/\/+$/, '')
+  const log = deps.log.child({ component: 'rest' })
+  let budget = deps.weightPerMinute ?? 600
+
+  async function reserve(weight: number, failFast: boolean, path: string): Promise<void> {
+    const deadline = Date.now() + timing.maxWaitMs
+    for (;;) {
+      const now = Date.now()
+      const windowStart = now - (now % timing.windowMs)
+      const [outcome, value] = (await redis.eval(
+        RESERVE,
+        2,
+        keys.restWeight(exchange, windowStart),
+        keys.restBannedUntil(exchange),
+        String(weight),
+        String(budget),
+        String(timing.windowMs * 2),
+        String(now)
+      )) as [number, number]
+      if (outcome === 2) {
+        throw new UpstreamError(
+          429,
+          `${exchange} REST paused until ${new Date(value).toISOString()} after a rate-limit answer`
+        )
+      }
+      metrics.restWeightUsed.set({ exchange }, value)
+      if (outcome === 0) return
+      const wait = windowStart + timing.windowMs - now + Math.floor(Math.random() * 100)
+      if (failFast || now + wait > deadline) {
+        throw new UpstreamError(429, `${exchange} REST budget for this minute is spent (${path})`)
+      }
+      log.debug({ wait_ms: wait, used: value, budget }, 'rest budget spent, waiting')
+      await new Promise((resolve) => setTimeout(resolve, wait))
+    }
+  }
+
+  async function ban(status: number, retryAfter: string | string[] | undefined): Promise<void> {
+    const fallback = status === 418 ? timing.banFallbackMs : timing.slowDownFallbackMs
+    const pauseMs = Math.max(1, parseRetryAfter(retryAfter) ?? fallback)
+    const until = Date.now() + pauseMs
+    await redis.set(keys.restBannedUntil(exchange), String(until), 'PX', pauseMs)
+    log.warn({ status, pause_ms: pauseMs }, 'exchange rate-limited us, pausing REST')
+  }
+
+  async function send(request: RestRequest, failFast: boolean): Promise<unknown> {
+    await reserve(request.weight, failFast, request.path)
+    const url = baseUrl + (request.path.startsWith('/') ? request.path : `/${request.path}`)
+    const searchParams = Object.fromEntries(
+      Object.entries(request.query ?? {}).filter(
+        (entry): entry is [string, string | number] => entry[1] !== undefined
+      )
+    )
+    let response
+    try {
+      response = await got(url, {
+        method: request.method,
+        searchParams,
+        ...(request.body !== undefined && { json: request.body }),
+        headers: { accept: 'application/json' },
+        timeout: { request: timing.timeoutMs },
+        retry: { limit: 0 },
+        throwHttpErrors: false,
+        responseType: 'text',
+      })
+    } catch (err) {
+      const label = err instanceof TimeoutError ? 'timeout' : 'error'
+      metrics.restRequests.inc({ exchange, status: label })
+      metrics.upstreamErrors.inc({ exchange, status: label })
+      const code = err instanceof RequestError ? err.code : 'unknown'
+      throw new UpstreamError(0, `${exchange} ${request.path} failed: ${label} (${code})`, {
+        cause: err,
+      })
+    }
+    const status = response.statusCode
+    metrics.restRequests.inc({ exchange, status: String(status) })
+    if (status >= 200 && status < 300) {
+      try {
+        return JSON.parse(response.body) as unknown
+      } catch (err) {
+        metrics.upstreamErrors.inc({ exchange, status: String(status) })
+        throw new UpstreamError(502, `${exchange} ${request.path} answered invalid JSON`, {
+          cause: err,
+        })
+      }
+    }
+    metrics.upstreamErrors.inc({ exchange, status: String(status) })
+    if (status === 429 || status === 418) await ban(status, response.headers['retry-after'])
+    throw new UpstreamError(
+      status,
+      `${exchange} ${request.path} answered ${status}: ${response.body.slice(0, 200)}`
+    )
+  }
+
+  return {
+    request: (request) => send(request, false),
+    failFast: { request: (request) => send(request, true) },
+    setBudget(weightPerMinute) {
+      budget = weightPerMinute
+    },
+  }
+}

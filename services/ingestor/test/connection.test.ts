@@ -1,0 +1,285 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import type { ConnectionSpec } from '@takashi/exchanges'
+import type { NormalizedRecord } from '@takashi/schemas'
+import {
+  createConnection,
+  type Connection,
+  type ConnectionStatus,
+  type ConnectionTiming,
+} from '../src/connection.ts'
+import {
+  activeTimers,
+  emptyMarket,
+  frameText,
+  startTestVenue,
+  testAdapter,
+  testDeps,
+  type TestVenue,
+} from './ws-venue.ts'
+
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.()
+})
+
+async function venue(options?: { autoPong?: boolean }): Promise<TestVenue> {
+  const server = await startTestVenue(options)
+  cleanups.push(() => server.close())
+  return server
+}
+
+function specFor(server: TestVenue, overrides: Partial<ConnectionSpec> = {}): ConnectionSpec {
+  return {
+    id: 'main',
+    url: server.url,
+    subscribe: ['{"op":"sub","args":["a"]}', '{"op":"sub","args":["b"]}'],
+    subscribeSpacingMs: 0,
+    heartbeat: { kind: 'protocol', intervalMs: 60_000, timeoutMs: 10_000 },
+    streams: [
+      { name: 'trades', busy: true },
+      { name: 'liquidations', busy: false },
+    ],
+    staleAfterMs: 60_000,
+    ...overrides,
+  }
+}
+
+function connect(spec: ConnectionSpec, timing: Partial<ConnectionTiming> = {}) {
+  const deps = testDeps()
+  const records: { stream: string; records: NormalizedRecord[] }[] = []
+  const statuses: ConnectionStatus[] = []
+  const connection: Connection = createConnection({
+    spec,
+    adapter: testAdapter,
+    symbols: new Set(['BTCUSDT']),
+    market: emptyMarket(),
+    onRecords: (batch, stream) => records.push({ stream, records: batch }),
+    onStatus: (status) => statuses.push(status),
+    log: deps.log,
+    metrics: deps.metrics,
+    timing: { backoffBaseMs: 20, backoffMaxMs: 200, ...timing },
+  })
+  cleanups.push(() => connection.stop())
+  connection.start()
+  return { connection, records, statuses, ...deps }
+}
+
+async function counter(
+  deps: ReturnType<typeof testDeps>,
+  name: string,
+  labels: Record<string, string>
+) {
+  const metric = await deps.registry.getSingleMetric(name)?.get()
+  const match = metric?.values.find((value) =>
+    Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted)
+  )
+  return match?.value ?? 0
+}
+
+describe('connection loop', () => {
+  test('subscribes after connect, spacing the frames, and delivers records', async () => {
+    const server = await venue()
+    const spec = specFor(server, { subscribeSpacingMs: 80 })
+    const { records, statuses } = connect(spec)
+    await expect.poll(() => server.received[0]?.length).toBe(2)
+    expect(server.received[0]).toEqual(spec.subscribe)
+    expect(statuses[0]).toMatchObject({ type: 'connected', connId: 'main' })
+    expect(statuses[0]?.downSinceMs).toBeUndefined()
+
+    server.broadcast('{"stream":"trades","price":101}')
+    await expect.poll(() => records.length).toBe(1)
+    expect(records[0]).toMatchObject({
+      stream: 'trades',
+      records: [{ kind: 'trade', record: { price: 101 } }],
+    })
+  })
+
+  test('waits the subscribe spacing between frames', async () => {
+    const server = await venue()
+    const arrivals: number[] = []
+    server.onConnection((socket) => socket.on('message', () => arrivals.push(Date.now())))
+    connect(specFor(server, { subscribeSpacingMs: 150 }))
+    await expect.poll(() => arrivals.length).toBe(2)
+    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(120)
+  })
+
+  test('reconnects after the venue drops it and re-sends the original subscribe frames', async () => {
+    const server = await venue()
+    const spec = specFor(server)
+    const { statuses, records, connection, metrics } = connect(spec)
+    await expect.poll(() => server.received[0]?.length).toBe(2)
+    server.broadcast('{"stream":"trades","price":1}')
+    server.broadcast('{"stream":"trades","price":2}')
+    await expect.poll(() => records.length).toBe(2)
+
+    server.sockets[0]?.terminate()
+    await expect.poll(() => server.received[1]?.length).toBe(2)
+    expect(server.received[1]).toEqual(spec.subscribe)
+    await expect.poll(() => connection.isConnected()).toBe(true)
+    expect(statuses.map((status) => status.type)).toEqual([
+      'connected',
+      'disconnected',
+      'connected',
+    ])
+    const down = statuses[1]!
+    expect(statuses[2]!.downSinceMs).toBe(down.at)
+    expect((await metrics.reconnects.get()).values[0]?.value).toBe(1)
+
+    // the per-connection scratch state starts empty again
+    server.broadcast('{"stream":"trades","price":3}')
+    await expect.poll(() => records.length).toBe(3)
+    expect(testAdapter.scratchSeen.slice(-3)).toEqual([0, 1, 0])
+  })
+
+  test('backoff grows while connections die without data and resets after data', async () => {
+    const server = await venue()
+    let sendData = false
+    server.onConnection((socket) => {
+      if (sendData) socket.send('{"stream":"trades","price":5}')
+      setTimeout(() => socket.close(), 20)
+    })
+    const { statuses } = connect(specFor(server), {
+      random: () => 1,
+      backoffBaseMs: 30,
+      backoffMaxMs: 10_000,
+    })
+    const delays = () => statuses.filter((s) => s.type === 'disconnected').map((s) => s.retryInMs)
+    await expect.poll(() => delays().length).toBeGreaterThanOrEqual(3)
+    expect(delays().slice(0, 3)).toEqual([30, 60, 120])
+
+    sendData = true
+    const before = delays().length
+    await expect.poll(() => delays().length).toBeGreaterThanOrEqual(before + 2)
+    // the first connection that carried data resets the count: its loss waits the base again
+    expect(delays().slice(before)).toContain(30)
+  })
+
+  test('a silent busy stream forces a reconnect', async () => {
+    const server = await venue()
+    server.onConnection((socket, index) => {
+      if (index > 0) return
+      // only the quiet stream talks on the first connection
+      const timer = setInterval(() => socket.send('{"stream":"liquidations","price":7}'), 30)
+      socket.on('close', () => clearInterval(timer))
+    })
+    connect(specFor(server, { staleAfterMs: 250 }))
+    await expect.poll(() => server.sockets.length, { timeout: 3_000 }).toBe(2)
+  })
+
+  test('a quiet stream that stays silent never forces a reconnect', async () => {
+    const server = await venue()
+    server.onConnection((socket) => {
+      const timer = setInterval(() => socket.send('{"stream":"trades","price":8}'), 30)
+      socket.on('close', () => clearInterval(timer))
+    })
+    const { records } = connect(specFor(server, { staleAfterMs: 200 }))
+    // 40 trades ≈ 1.2 s, six times the stale limit, with liquidations silent all along
+    await expect.poll(() => records.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(40)
+    expect(server.sockets).toHaveLength(1)
+  })
+
+  test('heartbeats do not count as data for the stale timer', async () => {
+    const server = await venue()
+    server.onConnection((socket) => socket.on('message', () => socket.send('{"pong":1}')))
+    connect(
+      specFor(server, {
+        heartbeat: { kind: 'message', frame: 'ping', intervalMs: 40, timeoutMs: 1_000 },
+        staleAfterMs: 250,
+      })
+    )
+    await expect.poll(() => server.sockets.length, { timeout: 3_000 }).toBe(2)
+  })
+
+  test('a protocol ping without pong forces a reconnect; answered pings keep it', async () => {
+    const silent = await venue({ autoPong: false })
+    connect(specFor(silent, { heartbeat: { kind: 'protocol', intervalMs: 40, timeoutMs: 100 } }))
+    await expect.poll(() => silent.sockets.length, { timeout: 3_000 }).toBeGreaterThanOrEqual(2)
+
+    const answering = await venue()
+    let pings = 0
+    answering.onConnection((socket) => socket.on('ping', () => (pings += 1)))
+    connect(specFor(answering, { heartbeat: { kind: 'protocol', intervalMs: 40, timeoutMs: 100 } }))
+    await expect.poll(() => pings, { timeout: 3_000 }).toBeGreaterThanOrEqual(10)
+    expect(answering.sockets).toHaveLength(1)
+  })
+
+  test('message pings: a parsed pong clears the deadline, a missing one reconnects', async () => {
+    const server = await venue()
+    let answer = true
+    let pings = 0
+    server.onConnection((socket) =>
+      socket.on('message', (data) => {
+        if (frameText(data) !== 'ping') return
+        pings += 1
+        if (answer) socket.send('{"pong":1}')
+      })
+    )
+    const spec = specFor(server, {
+      subscribe: [],
+      heartbeat: { kind: 'message', frame: 'ping', intervalMs: 40, timeoutMs: 100 },
+    })
+    connect(spec)
+    await expect.poll(() => pings, { timeout: 3_000 }).toBeGreaterThanOrEqual(8)
+    expect(server.sockets).toHaveLength(1)
+    answer = false
+    await expect.poll(() => server.sockets.length, { timeout: 3_000 }).toBe(2)
+  })
+
+  test('malformed frames and venue errors are counted and the loop carries on', async () => {
+    const server = await venue()
+    const deps = connect(specFor(server))
+    await expect.poll(() => deps.connection.isConnected()).toBe(true)
+    server.broadcast('not json at all')
+    server.broadcast('{"what":1}')
+    server.broadcast('{"error":"Invalid request"}')
+    server.broadcast('{"ack":1}')
+    server.broadcast('{"stream":"trades","price":9}')
+    await expect.poll(() => deps.records.length).toBe(1)
+    const bad = (kind: string) => counter(deps, 'takashi_ingestor_invalid_frames_total', { kind })
+    expect(await bad('invalid')).toBe(2)
+    expect(await bad('venue_error')).toBe(1)
+    expect(server.sockets).toHaveLength(1)
+  })
+
+  test('honours Retry-After when the upgrade is answered with 429', async () => {
+    const server = await venue()
+    server.refuseNext(429, { 'Retry-After': '1' })
+    const { connection } = connect(specFor(server), { random: () => 0 })
+    await expect.poll(() => connection.isConnected(), { timeout: 4_000 }).toBe(true)
+    expect(server.upgrades).toHaveLength(2)
+    expect(server.upgrades[1]! - server.upgrades[0]!).toBeGreaterThanOrEqual(950)
+  })
+
+  test('stop() closes the socket and leaves no timers behind', async () => {
+    const server = await venue()
+    const before = activeTimers()
+    const { connection } = connect(
+      specFor(server, {
+        subscribeSpacingMs: 5_000,
+        heartbeat: { kind: 'protocol', intervalMs: 50, timeoutMs: 5_000 },
+        staleAfterMs: 10_000,
+      })
+    )
+    await expect.poll(() => connection.isConnected()).toBe(true)
+    expect(activeTimers()).toBeGreaterThan(before)
+    await connection.stop()
+    expect(connection.isConnected()).toBe(false)
+    await expect.poll(() => server.sockets[0]?.readyState).toBe(3)
+    expect(activeTimers()).toBe(before)
+  })
+
+  test('stop() during a reconnect wait cancels the pending attempt', async () => {
+    const server = await venue()
+    const { connection, statuses } = connect(specFor(server), {
+      backoffBaseMs: 10_000,
+      random: () => 1,
+    })
+    await expect.poll(() => connection.isConnected()).toBe(true)
+    server.sockets[0]?.terminate()
+    await expect.poll(() => statuses.some((s) => s.type === 'disconnected')).toBe(true)
+    const waiting = activeTimers()
+    await connection.stop()
+    expect(activeTimers()).toBe(waiting - 1)
+    expect(server.upgrades).toHaveLength(1)
+  })
+})

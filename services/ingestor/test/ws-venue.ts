@@ -1,0 +1,149 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import { Registry } from 'prom-client'
+import type { ExchangeAdapter, MarketState, ParseResult } from '@takashi/exchanges'
+import { createLogger } from '@takashi/observability'
+import type { NormalizedRecord } from '@takashi/schemas'
+import { createIngestorMetrics } from '../src/metrics.ts'
+
+/** A tiny WebSocket venue for connection-loop tests: records what clients send. */
+export interface TestVenue {
+  url: string
+  server: Server
+  sockets: WebSocket[]
+  /** text frames received, per connection in order of arrival */
+  received: string[][]
+  /** upgrade request times (ms) */
+  upgrades: number[]
+  /** answers the next upgrades with this status instead of 101 */
+  refuseNext(status: number, headers?: Record<string, string>): void
+  onConnection(handler: (socket: WebSocket, index: number) => void): void
+  broadcast(text: string): void
+  close(): Promise<void>
+}
+
+export async function startTestVenue(options: { autoPong?: boolean } = {}): Promise<TestVenue> {
+  const server = createServer()
+  const wss = new WebSocketServer({ noServer: true, autoPong: options.autoPong ?? true })
+  const sockets: WebSocket[] = []
+  const received: string[][] = []
+  const upgrades: number[] = []
+  const refusals: { status: number; headers: Record<string, string> }[] = []
+  let handler: (socket: WebSocket, index: number) => void = () => {}
+  server.on('upgrade', (req: IncomingMessage, socket, head) => {
+    upgrades.push(Date.now())
+    const refusal = refusals.shift()
+    if (refusal) {
+      const headers = Object.entries(refusal.headers).map(([k, v]) => `${k}: ${v}\r\n`)
+      socket.end(
+        `HTTP/1.1 ${refusal.status} Refused\r\n${headers.join('')}Content-Length: 0\r\n\r\n`
+      )
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const index = sockets.length
+      const frames: string[] = []
+      sockets.push(ws)
+      received.push(frames)
+      ws.on('message', (data) => frames.push(frameText(data)))
+      handler(ws, index)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `ws://127.0.0.1:${port}/stream`,
+    server,
+    sockets,
+    received,
+    upgrades,
+    refuseNext: (status, headers = {}) => refusals.push({ status, headers }),
+    onConnection: (next) => {
+      handler = next
+    },
+    broadcast: (text) => {
+      for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text)
+    },
+    close: async () => {
+      for (const ws of sockets) ws.terminate()
+      wss.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+/** A trade record for the test adapter. */
+export function testTrade(price: number): NormalizedRecord {
+  return {
+    kind: 'trade',
+    record: {
+      exchange: 'binance',
+      symbol: 'BTCUSDT',
+      timestamp: 1_700_000_000_000,
+      received_at: 1_700_000_000_001,
+      id: `binance:BTCUSDT:${price}`,
+      side: 'buy',
+      price,
+      quantity: 1,
+      value_usd: price,
+      trade_id: String(price),
+    },
+  }
+}
+
+/**
+ * A minimal adapter: `{"stream":s,"price":p}` → a trade on stream s, `{"pong":1}` → pong,
+ * `{"error":m}` → venue error, `{"ack":1}` → ignored, anything else → invalid.
+ */
+export const testAdapter: Pick<ExchangeAdapter, 'id' | 'parse'> & { scratchSeen: number[] } = {
+  id: 'binance',
+  scratchSeen: [],
+  parse(frame, ctx): ParseResult {
+    let value: { stream?: string; price?: number; pong?: number; error?: string; ack?: number }
+    try {
+      value = JSON.parse(frame) as typeof value
+    } catch {
+      return { kind: 'invalid', reason: 'not json' }
+    }
+    if (value.pong) return { kind: 'pong' }
+    if (value.error) return { kind: 'venue_error', message: value.error }
+    if (value.ack) return { kind: 'ignored', reason: 'ack' }
+    if (value.stream && typeof value.price === 'number') {
+      testAdapter.scratchSeen.push(ctx.market.scratch.size)
+      ctx.market.scratch.set(`seen:${value.price}`, true)
+      return { kind: 'records', stream: value.stream, records: [testTrade(value.price)] }
+    }
+    return { kind: 'invalid', reason: 'unknown frame' }
+  },
+}
+
+export function testDeps() {
+  const registry = new Registry()
+  return {
+    registry,
+    metrics: createIngestorMetrics(registry, 'binance'),
+    log: createLogger({ service: 'ingestor-test', level: 'silent' }),
+  }
+}
+
+export function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length
+}
+
+/** Market state without importing the adapter registry (keeps these tests venue-free). */
+export function emptyMarket(): MarketState {
+  return {
+    markPrice: new Map(),
+    fundingIntervalHours: new Map(),
+    contractSize: new Map(),
+    scratch: new Map(),
+  }
+}
+
+/** A received frame as text. */
+export function frameText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString()
+  return Buffer.isBuffer(data) ? data.toString() : Buffer.from(data).toString()
+}

@@ -1,0 +1,153 @@
+import {
+  binanceEvents,
+  binanceKlineRow,
+  candleOpenTime,
+  nextOpenTime,
+  type BinanceKlineRow,
+} from '@takashi/testing/fake-binance'
+import { TRADES_PER_MINUTE, TRADE_VOLATILITY, formatPrice, type SymbolProfile } from './profile.ts'
+import type { Random } from './random.ts'
+
+/** A candle being built, in numbers; formatted only when sent. */
+export interface Candle {
+  openTime: number
+  o: number
+  h: number
+  l: number
+  c: number
+  v: number
+  q: number
+  n: number
+  takerBuyV: number
+  takerBuyQ: number
+  firstTradeId: number
+  lastTradeId: number
+}
+
+export interface CandleTrade {
+  price: number
+  quantity: number
+  takerBuy: boolean
+  firstTradeId: number
+  lastTradeId: number
+}
+
+/** Candles kept per interval, as the REST history Binance serves holds. */
+export const HISTORY_LENGTH = 1000
+
+export function emptyCandle(openTime: number, price: number): Candle {
+  return {
+    openTime,
+    o: price,
+    h: price,
+    l: price,
+    c: price,
+    v: 0,
+    q: 0,
+    n: 0,
+    takerBuyV: 0,
+    takerBuyQ: 0,
+    firstTradeId: 0,
+    lastTradeId: 0,
+  }
+}
+
+export function applyTrade(candle: Candle, trade: CandleTrade): void {
+  if (candle.n === 0) candle.firstTradeId = trade.firstTradeId
+  candle.lastTradeId = trade.lastTradeId
+  candle.h = Math.max(candle.h, trade.price)
+  candle.l = Math.min(candle.l, trade.price)
+  candle.c = trade.price
+  candle.v += trade.quantity
+  candle.q += trade.quantity * trade.price
+  candle.n += trade.lastTradeId - trade.firstTradeId + 1
+  if (trade.takerBuy) {
+    candle.takerBuyV += trade.quantity
+    candle.takerBuyQ += trade.quantity * trade.price
+  }
+}
+
+function fields(profile: SymbolProfile, interval: string, candle: Candle) {
+  return {
+    interval,
+    openTime: candle.openTime,
+    o: formatPrice(profile, candle.o),
+    h: formatPrice(profile, candle.h),
+    l: formatPrice(profile, candle.l),
+    c: formatPrice(profile, candle.c),
+    v: candle.v.toFixed(profile.quantityDecimals),
+    q: candle.q.toFixed(5),
+    n: candle.n,
+    takerBuyVolume: candle.takerBuyV.toFixed(profile.quantityDecimals),
+    takerBuyQuote: candle.takerBuyQ.toFixed(5),
+    firstTradeId: candle.firstTradeId,
+    lastTradeId: candle.lastTradeId,
+  }
+}
+
+export function toKlineRow(
+  profile: SymbolProfile,
+  interval: string,
+  candle: Candle
+): BinanceKlineRow {
+  return binanceKlineRow(fields(profile, interval, candle))
+}
+
+export function toKlineEvent(
+  profile: SymbolProfile,
+  interval: string,
+  candle: Candle,
+  closed: boolean,
+  eventTime: number
+) {
+  return binanceEvents.kline({
+    symbol: profile.symbol,
+    closed,
+    eventTime,
+    ...fields(profile, interval, candle),
+  })
+}
+
+/**
+ * `HISTORY_LENGTH` candles ending with the one open at `now` (which opens at `price`), walked
+ * backwards so the newest close meets the live price.
+ */
+export function generateHistory(
+  profile: SymbolProfile,
+  interval: string,
+  now: number,
+  price: number,
+  random: Random
+): Candle[] {
+  const currentOpen = candleOpenTime(interval, now)
+  const history: Candle[] = [emptyCandle(currentOpen, price)]
+  let close = price
+  let openTime = currentOpen
+  for (let index = 1; index < HISTORY_LENGTH; index++) {
+    openTime = candleOpenTime(interval, openTime - 1)
+    const minutes = (nextOpenTime(interval, openTime) - openTime) / 60_000
+    const sigma = TRADE_VOLATILITY * Math.sqrt(TRADES_PER_MINUTE * minutes)
+    const open = close * Math.exp(-sigma * random.gaussian())
+    const wick = () => 1 + Math.abs(random.gaussian()) * sigma * 0.4
+    const n = Math.max(1, Math.round(TRADES_PER_MINUTE * minutes * random.between(0.5, 1.5)))
+    const v = n * (3_000 / price) * random.between(0.6, 1.6)
+    const share = random.between(0.4, 0.6)
+    const mid = (open + close) / 2
+    history.unshift({
+      openTime,
+      o: open,
+      h: Math.max(open, close) * wick(),
+      l: Math.min(open, close) / wick(),
+      c: close,
+      v,
+      q: v * mid,
+      n,
+      takerBuyV: v * share,
+      takerBuyQ: v * share * mid,
+      firstTradeId: 0,
+      lastTradeId: 0,
+    })
+    close = open
+  }
+  return history
+}

@@ -1,0 +1,17 @@
+import { createLogger, onShutdown } from '@takashi/observability'
+import { env } from './env.ts'
+import { SIMULATED_EXCHANGES, startSimulation } from './simulation.ts'
+
+const log = createLogger({ service: 'simulator', level: env.LOG_LEVEL })
+const simulation = await startSimulation({
+  exchanges: SIMULATED_EXCHANGES,
+  symbols: env.SYMBOLS,
+  intervals: env.OHLC_INTERVALS,
+  basePort: env.SIMULATOR_PORT,
+  log,
+})
+// the variables to give the ingestors, ready to paste
+const lines = Object.entries(simulation.urls).map(([name, url]) => `${name}=${url}`)
+process.stdout.write(`simulated ${simulation.exchanges.join(', ')}:\n${lines.join('\n')}\n`)
+
+onShutdown(log, () => simulation.stop())

@@ -1,0 +1,140 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect } from 'vitest'
+import { freePort } from '@takashi/bus'
+import { redisTest as test } from '@takashi/testing'
+import { SHIPPED_PROJECTS, stageRuntime } from '../../deploy/stage-runtime.ts'
+import { healthcheckCommand, readDockerfile } from './dockerfile.ts'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const entrypoint = join(root, 'deploy/entrypoint.sh')
+let app = ''
+
+// The image's build steps, without Docker: tsc with the deploy config, the runtime layout, a
+// production install from the lockfile; then the compiled services run under plain node.
+beforeAll(() => {
+  app = mkdtempSync(join(tmpdir(), 'takashi-image-'))
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      'deploy/tsconfig.build.json',
+      '--outDir',
+      app,
+    ],
+    { cwd: root, encoding: 'utf8' }
+  )
+  expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0)
+  stageRuntime(root, app)
+  const install = spawnSync(
+    'pnpm',
+    ['install', '--prod', '--frozen-lockfile', '--prefer-offline', '--reporter=silent'],
+    { cwd: app, encoding: 'utf8', env: { ...process.env, CI: 'true' } }
+  )
+  expect(install.status, install.stdout + install.stderr).toBe(0)
+}, 120_000)
+
+afterAll(() => {
+  if (app) rmSync(app, { recursive: true, force: true })
+})
+
+/** Runs `takashi <service>` (deploy/entrypoint.sh) against the staged tree. */
+function run(args: string[], env: Record<string, string>) {
+  const child: ChildProcess = spawn('sh', [entrypoint, ...args], {
+    env: { ...process.env, NODE_ENV: 'production', TAKASHI_HOME: app, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  return {
+    output: () => output,
+    async stop(): Promise<number | null> {
+      if (child.exitCode !== null) return child.exitCode
+      const exited = once(child, 'exit') as Promise<[number | null]>
+      child.kill('SIGTERM')
+      return (await exited)[0]
+    },
+  }
+}
+
+const statusOf = (url: string) =>
+  fetch(url).then(
+    (res) => res.status,
+    () => 0
+  )
+
+/** Exit code of the Dockerfile's HEALTHCHECK command run with `env`. */
+function healthcheck(env: Record<string, string>): number | null {
+  const [command, ...args] = healthcheckCommand(readDockerfile())
+  const result = spawnSync(command!, args, { env: { ...process.env, ...env }, timeout: 10_000 })
+  return result.status
+}
+
+describe('the image build, run without Docker', () => {
+  test('ships compiled JS with package exports that name it, and no dev dependencies', () => {
+    for (const project of SHIPPED_PROJECTS) {
+      const pkg = JSON.parse(readFileSync(join(app, project, 'package.json'), 'utf8')) as {
+        exports?: Record<string, string>
+      }
+      for (const target of Object.values(pkg.exports ?? {})) {
+        expect(target).toMatch(/\.js$/)
+        expect(existsSync(join(app, project, target))).toBe(true)
+      }
+    }
+    expect(existsSync(join(app, 'services/gateway/src/main.js'))).toBe(true)
+    expect(existsSync(join(app, 'services/gateway/src/main.ts'))).toBe(false)
+    expect(existsSync(join(app, 'node_modules/.pnpm/node_modules/express'))).toBe(true)
+    expect(existsSync(join(app, 'node_modules/.pnpm/node_modules/vitest'))).toBe(false)
+    expect(existsSync(join(app, 'node_modules/.pnpm/node_modules/typescript'))).toBe(false)
+  })
+
+  test('the compiled gateway answers /health 200 from a real Redis, passes the HEALTHCHECK and exits 0 on SIGTERM', async ({
+    redisUrl,
+  }) => {
+    const port = await freePort()
+    const gateway = run(['gateway'], {
+      REDIS_URL: redisUrl,
+      PORT: String(port),
+      EXCHANGES: 'binance',
+    })
+    try {
+      await expect
+        .poll(() => statusOf(`http://127.0.0.1:${port}/health`), { timeout: 15_000 })
+        .toBe(200)
+      const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as object
+      expect(health).toMatchObject({ redis: 'ok', exchanges: { binance: {} } })
+      expect(await statusOf(`http://127.0.0.1:${port}/readyz`)).toBe(200)
+      expect(healthcheck({ PORT: String(port), METRICS_PORT: '', PROBE_PORT: '' })).toBe(0)
+    } finally {
+      expect(await gateway.stop(), gateway.output()).toBe(0)
+    }
+    expect(healthcheck({ PORT: String(port), METRICS_PORT: '', PROBE_PORT: '' })).toBe(1)
+  }, 30_000)
+
+  test('the compiled aggregator becomes ready on METRICS_PORT; an unknown service is refused', async ({
+    redisUrl,
+  }) => {
+    const metricsPort = await freePort()
+    const aggregator = run(['aggregator'], {
+      REDIS_URL: redisUrl,
+      METRICS_PORT: String(metricsPort),
+    })
+    try {
+      await expect
+        .poll(() => statusOf(`http://127.0.0.1:${metricsPort}/readyz`), { timeout: 15_000 })
+        .toBe(200)
+      expect(healthcheck({ METRICS_PORT: String(metricsPort), PROBE_PORT: '' })).toBe(0)
+    } finally {
+      expect(await aggregator.stop(), aggregator.output()).toBe(0)
+    }
+    const unknown = spawnSync('sh', [entrypoint, 'launcher'], { encoding: 'utf8' })
+    expect(unknown.status).toBe(64)
+    expect(unknown.stderr).toContain("unknown service 'launcher'")
+  }, 30_000)
+})

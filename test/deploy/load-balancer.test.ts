@@ -1,0 +1,224 @@
+import { afterEach, describe, expect } from 'vitest'
+import { Registry } from 'prom-client'
+import WebSocket from 'ws'
+import { appendToFeed, freePort, publishRecords, type Keys } from '@takashi/bus'
+import { adapters } from '@takashi/exchanges'
+import { createLogger } from '@takashi/observability'
+import type { LargeTrade } from '@takashi/schemas'
+import { redisTest as test } from '@takashi/testing'
+import { createGateway } from '../../services/gateway/src/gateway.ts'
+import { renderNginxConfig, startNginx } from './nginx.ts'
+
+const cleanups: (() => Promise<unknown> | void)[] = []
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.()
+})
+
+interface Replica {
+  port: number
+  registry: Registry
+  stop(): Promise<void>
+}
+
+async function startReplica(redisUrl: string, keys: Keys): Promise<Replica> {
+  const registry = new Registry()
+  const gateway = createGateway({
+    redisUrl,
+    keys,
+    log: createLogger({ service: 'gateway', level: 'silent' }),
+    registry,
+    exchanges: [adapters.binance!],
+    symbols: ['BTCUSDT'],
+    intervals: ['1m'],
+    fetchTimeoutMs: 3_000,
+  })
+  const port = await gateway.listen(0)
+  let stopped: Promise<void> | undefined
+  const stop = () => (stopped ??= gateway.stop())
+  cleanups.push(stop)
+  return { port, registry, stop }
+}
+
+async function sample(registry: Registry, name: string, labels: Record<string, string>) {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name)
+  const found = metric?.values.find((v) =>
+    Object.entries(labels).every(([key, value]) => String(v.labels[key]) === value)
+  )
+  return found?.value ?? 0
+}
+
+const tradeClients = (replica: Replica) =>
+  sample(replica.registry, 'takashi_gateway_ws_clients', { stream: 'trades' })
+
+/** A client that keeps its messages and reports how it was closed. */
+async function openClient(url: string) {
+  const ws = new WebSocket(url)
+  const messages: string[] = []
+  ws.on('message', (data: Buffer) => messages.push(data.toString()))
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  cleanups.push(() => ws.terminate())
+  return { ws, messages, closed }
+}
+
+function trade(id: number): LargeTrade {
+  return {
+    exchange: 'binance',
+    symbol: 'BTCUSDT',
+    timestamp: 1_700_000_000_000 + id,
+    received_at: 1_700_000_000_100 + id,
+    id: `binance:BTCUSDT:${id}`,
+    side: 'buy',
+    price: 64_000,
+    quantity: 0.01,
+    value_usd: 640,
+    trade_id: String(id),
+  }
+}
+
+/** Two gateway replicas (and a third upstream that is down) behind nginx with deploy/lb/nginx.conf. */
+async function startStack(redisUrl: string, keys: Keys) {
+  const replicas = [await startReplica(redisUrl, keys), await startReplica(redisUrl, keys)]
+  const deadPort = await freePort()
+  const listenPort = await freePort()
+  const config = renderNginxConfig(listenPort, [replicas[0]!.port, replicas[1]!.port, deadPort])
+  const nginx = await startNginx(config, listenPort)
+  cleanups.push(() => nginx.stop())
+  return { replicas, nginx, wsUrl: nginx.url.replace('http', 'ws') }
+}
+
+describe('nginx with deploy/lb/nginx.conf in front of gateway replicas', () => {
+  test('REST is spread over the live replicas; the upstream that is down is skipped', async ({
+    redisUrl,
+    keys,
+  }) => {
+    const { replicas, nginx } = await startStack(redisUrl, keys)
+    for (let i = 0; i < 12; i++) {
+      const res = await fetch(`${nginx.url}/health`)
+      expect(res.status).toBe(200)
+      expect(await res.json()).toMatchObject({ redis: 'ok', exchanges: { binance: {} } })
+    }
+    const answered = await Promise.all(
+      replicas.map((replica) =>
+        sample(replica.registry, 'takashi_gateway_http_requests_total', {
+          route: '/health',
+          status: '200',
+        })
+      )
+    )
+    expect(answered[0]! + answered[1]!).toBe(12)
+    expect(Math.min(...answered)).toBeGreaterThan(0)
+
+    const ready = await fetch(`${nginx.url}/readyz`)
+    expect(ready.status).toBe(200)
+    const missing = await fetch(`${nginx.url}/binance/ohlc/NOPEUSDT/1m`)
+    expect(missing.status).toBe(404)
+  })
+
+  test('WebSocket upgrades pass through and connections are spread without sticky sessions', async ({
+    redis,
+    redisUrl,
+    keys,
+  }) => {
+    const { replicas, wsUrl } = await startStack(redisUrl, keys)
+    const clients = []
+    for (let i = 0; i < 4; i++) clients.push(await openClient(`${wsUrl}/ws/binance/BTCUSDT/trades`))
+    await expect
+      .poll(async () => (await tradeClients(replicas[0]!)) + (await tradeClients(replicas[1]!)))
+      .toBe(4)
+    expect(await tradeClients(replicas[0]!)).toBeGreaterThan(0)
+    expect(await tradeClients(replicas[1]!)).toBeGreaterThan(0)
+
+    const channel = keys.liveChannel('trades', 'binance', 'BTCUSDT')
+    await expect.poll(() => redis.pubsub('NUMSUB', channel)).toEqual([channel, 2])
+    await publishRecords(redis, keys, [{ kind: 'trade', record: trade(1) }])
+    for (const client of clients) {
+      await expect.poll(() => client.messages).toEqual([JSON.stringify(trade(1))])
+    }
+  })
+
+  test('a client whose replica stops gets 1001, reconnects through nginx to the other replica and receives the next trade', async ({
+    redis,
+    redisUrl,
+    keys,
+  }) => {
+    const { replicas, nginx, wsUrl } = await startStack(redisUrl, keys)
+    const url = `${wsUrl}/ws/binance/BTCUSDT/trades`
+    const first = await openClient(url)
+    await expect
+      .poll(async () => (await tradeClients(replicas[0]!)) + (await tradeClients(replicas[1]!)))
+      .toBe(1)
+    const onFirst = (await tradeClients(replicas[0]!)) === 1 ? 0 : 1
+    const serving = replicas[onFirst]!
+    const other = replicas[1 - onFirst]!
+
+    await serving.stop()
+    expect(await first.closed).toBe(1001)
+
+    const resumed = await openClient(url)
+    await expect.poll(() => tradeClients(other)).toBe(1)
+    const channel = keys.liveChannel('trades', 'binance', 'BTCUSDT')
+    await expect.poll(() => redis.pubsub('NUMSUB', channel)).toEqual([channel, 1])
+    await publishRecords(redis, keys, [{ kind: 'trade', record: trade(2) }])
+    await expect.poll(() => resumed.messages).toEqual([JSON.stringify(trade(2))])
+    expect(first.messages).toEqual([])
+
+    // REST keeps answering from the replica that is left
+    const res = await fetch(`${nginx.url}/health`)
+    expect(res.status).toBe(200)
+  })
+
+  test('a client resumes with since_id on the other replica after its replica stops: no gap, no duplicate', async ({
+    redis,
+    redisUrl,
+    keys,
+  }) => {
+    const { replicas, wsUrl } = await startStack(redisUrl, keys)
+    const url = `${wsUrl}/ws/binance/BTCUSDT/liquidations`
+    const clientsOf = (replica: Replica) =>
+      sample(replica.registry, 'takashi_gateway_ws_clients', { stream: 'liquidations' })
+    const liquidation = (n: number) => ({
+      eventId: `binance:BTCUSDT:${n}`,
+      exchange: 'binance' as const,
+      symbol: 'BTCUSDT',
+      body: JSON.stringify({
+        exchange: 'binance',
+        symbol: 'BTCUSDT',
+        timestamp: 1_700_000_000_000 + n,
+        received_at: 1_700_000_000_100 + n,
+        side: 'long',
+        price: 60_000,
+        quantity: n,
+        value_usd: 60_000 * n,
+      }),
+    })
+    const channel = keys.feedChannel('liquidations', 'binance', 'BTCUSDT')
+    const first = await openClient(url)
+    await expect.poll(() => redis.pubsub('NUMSUB', channel)).toEqual([channel, 1])
+    await appendToFeed(redis, keys, 'liquidations', liquidation(1))
+    await expect.poll(() => first.messages.length).toBe(1)
+    const lastSeen = (JSON.parse(first.messages[0]!) as { id: string }).id
+    const serving = (await clientsOf(replicas[0]!)) === 1 ? replicas[0]! : replicas[1]!
+
+    await serving.stop()
+    expect(await first.closed).toBe(1001)
+    const missed = [
+      await appendToFeed(redis, keys, 'liquidations', liquidation(2)),
+      await appendToFeed(redis, keys, 'liquidations', liquidation(3)),
+    ]
+
+    const resumed = await openClient(`${url}?since_id=${lastSeen}`)
+    await expect.poll(() => resumed.messages.length).toBe(2)
+    await expect.poll(() => redis.pubsub('NUMSUB', channel)).toEqual([channel, 1])
+    const live = await appendToFeed(redis, keys, 'liquidations', liquidation(4))
+    await expect.poll(() => resumed.messages.length).toBe(3)
+    const ids = resumed.messages.map((text) => (JSON.parse(text) as { id: string }).id)
+    expect(ids).toEqual([...missed, live])
+    expect(
+      resumed.messages.map((text) => (JSON.parse(text) as { quantity: number }).quantity)
+    ).toEqual([2, 3, 4])
+  })
+})

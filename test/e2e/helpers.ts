@@ -1,0 +1,78 @@
+import { afterEach, expect } from 'vitest'
+import WebSocket from 'ws'
+import { Registry } from 'prom-client'
+import { createRedis, type Keys, type Redis } from '@takashi/bus'
+import type { ExchangeAdapter } from '@takashi/exchanges'
+import { createLogger } from '@takashi/observability'
+import type { Interval } from '@takashi/schemas'
+import { createFeedConsumer } from '../../services/aggregator/src/feed-consumer.ts'
+import { createAggregatorMetrics } from '../../services/aggregator/src/metrics.ts'
+import { createGateway } from '../../services/gateway/src/gateway.ts'
+
+// Shared parts of the end-to-end tests: every test's servers, sockets and loops are closed after it.
+
+export const cleanups: (() => Promise<unknown> | void)[] = []
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.()
+})
+
+export const silent = (service: string) => createLogger({ service, level: 'silent' })
+
+/** A WebSocket client that keeps every JSON message it receives. */
+export async function listen(url: string) {
+  const ws = new WebSocket(url)
+  const messages: Record<string, unknown>[] = []
+  ws.on('message', (data: Buffer) =>
+    messages.push(JSON.parse(data.toString()) as Record<string, unknown>)
+  )
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  cleanups.push(() => ws.terminate())
+  return messages
+}
+
+/** Resolves once some gateway has subscribed the channel, so an event emitted now is heard. */
+export async function subscribed(redis: Redis, channel: string) {
+  await expect
+    .poll(async () => ((await redis.pubsub('NUMSUB', channel)) as [string, number])[1])
+    .toBeGreaterThan(0)
+}
+
+/** The aggregator's feed consumer with the default floors. */
+export async function startAggregator(redisUrl: string, keys: Keys) {
+  const redis = createRedis(redisUrl, { blocking: true })
+  const consumer = createFeedConsumer({
+    redis,
+    keys,
+    floors: { largeTradeMinUsd: 100_000, liquidationMinUsd: 0 },
+    log: silent('aggregator'),
+    metrics: createAggregatorMetrics(new Registry()),
+    blockMs: 100,
+  })
+  await consumer.start()
+  cleanups.push(async () => {
+    await consumer.stop()
+    redis.disconnect()
+  })
+}
+
+/** A gateway replica on a free port; resolves its HTTP and WebSocket base URLs. */
+export async function startGatewayReplica(options: {
+  redisUrl: string
+  keys: Keys
+  exchanges: ExchangeAdapter[]
+  symbols: string[]
+  intervals: Interval[]
+}) {
+  const gateway = createGateway({
+    ...options,
+    log: silent('gateway'),
+    registry: new Registry(),
+    fetchTimeoutMs: 5_000,
+  })
+  const port = await gateway.listen(0)
+  cleanups.push(() => gateway.stop())
+  return { http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}` }
+}
