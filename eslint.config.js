@@ -31,6 +31,7 @@ export default tseslint.config(
     files: [
       'services/*/src/env.ts',
       '**/*.test.ts',
+      'test/**',
       'packages/testing/**',
       'vitest.config.ts',
       'bench/**',

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
-import { freePort } from '@takashi/bus'
+import { startDemo, within } from '../e2e/launcher.ts'
 import { allExpressions, readAlertRules } from './dashboards.ts'
 import { exposedNames, metricNames, variableMetricNames } from './promql.ts'
 
@@ -16,41 +14,30 @@ async function status(url: string): Promise<number> {
   )
 }
 
+async function ready(url: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while ((await status(url)) !== 200) {
+    if (Date.now() > deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  return true
+}
+
 // The stack as the launcher runs it (against the simulator), scraped like Prometheus would.
 describe('the running stack', () => {
   test('every process serves /livez, /readyz and /metrics; every dashboard and alert expression reads exported metrics; SIGTERM closes WebSocket clients with 1001', async () => {
-    const port = await freePort()
-    const metricsPort = 20_000 + Math.floor(Math.random() * 20_000)
-    const launcher = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'services/launcher/src/main.ts', '--demo'],
-      {
-        env: {
-          ...process.env,
-          REDIS_URL: '',
-          PORT: String(port),
-          METRICS_PORT: String(metricsPort),
-          SIMULATOR_PORT: String(await freePort()),
-          EXCHANGES: 'binance',
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }
-    )
-    let output = ''
-    launcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    launcher.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const stack = await startDemo()
+    const { port, metricsPort } = stack
     const processes = {
       gateway: `http://127.0.0.1:${port}`,
       ingestor: `http://127.0.0.1:${metricsPort}`,
       aggregator: `http://127.0.0.1:${metricsPort + 1}`,
     }
+    const log = () => stack.output().slice(-3000)
     try {
       const exported = new Set<string>()
       for (const [name, base] of Object.entries(processes)) {
-        await expect
-          .poll(() => status(`${base}/readyz`), { timeout: 40_000, interval: 250, message: name })
-          .toBe(200)
+        if (!(await ready(`${base}/readyz`, 30_000))) expect.fail(`${name} never ready:\n${log()}`)
         expect(await status(`${base}/livez`)).toBe(200)
         const metrics = await fetch(`${base}/metrics`)
         expect(metrics.status).toBe(200)
@@ -82,16 +69,16 @@ describe('the running stack', () => {
 
       const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/binance/BTCUSDT/trades`)
       const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))
-      await new Promise((resolve, reject) => {
+      const first = new Promise((resolve, reject) => {
         ws.once('message', resolve)
         ws.once('error', reject)
       })
-      launcher.kill('SIGTERM')
-      expect(await closed).toBe(1001)
+      await within(15_000, first, () => `no trade on the WebSocket:\n${log()}`)
+      const exitCode = stack.stop()
+      expect(await within(15_000, closed, () => `no close frame:\n${log()}`)).toBe(1001)
+      expect(await exitCode, log()).toBe(0)
     } finally {
-      if (launcher.exitCode === null) launcher.kill('SIGTERM')
-      const [code] = (await once(launcher, 'exit')) as [number | null]
-      expect(code, output.slice(-3000)).toBe(0)
+      expect(await stack.stop(), log()).toBe(0)
     }
-  }, 90_000)
+  }, 150_000)
 })

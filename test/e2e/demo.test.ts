@@ -1,35 +1,13 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
-import { freePort } from '@takashi/bus'
 import { LargeTrade, Ohlc } from '@takashi/schemas'
+import { startDemo } from './launcher.ts'
 
 // `pnpm demo` as a newcomer runs it: the launcher with its children, against the simulator.
 describe('pnpm demo', () => {
   test('serves simulated Binance trades over WebSocket and candles over REST, and stops on SIGTERM', async () => {
-    const port = await freePort()
-    const metricsPort = 20_000 + Math.floor(Math.random() * 20_000)
-    const simulatorPort = await freePort()
-    const launcher = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'services/launcher/src/main.ts', '--demo'],
-      {
-        env: {
-          ...process.env,
-          REDIS_URL: '',
-          PORT: String(port),
-          METRICS_PORT: String(metricsPort),
-          SIMULATOR_PORT: String(simulatorPort),
-          EXCHANGES: 'binance',
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }
-    )
-    let output = ''
-    launcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    launcher.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const demo = await startDemo()
+    const { port, metricsPort } = demo
     try {
       const trade = await firstMessage(`ws://127.0.0.1:${port}/ws/binance/BTCUSDT/trades`, 40_000)
       expect(LargeTrade.parse(trade)).toMatchObject({ exchange: 'binance', symbol: 'BTCUSDT' })
@@ -52,11 +30,9 @@ describe('pnpm demo', () => {
 
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
       expect(metrics).toContain('takashi_ingestor_messages_total')
-      expect(output).toContain(`metrics http://localhost:${metricsPort}/metrics`)
+      expect(demo.output()).toContain(`metrics http://localhost:${metricsPort}/metrics`)
     } finally {
-      launcher.kill('SIGTERM')
-      const [code] = (await once(launcher, 'exit')) as [number | null]
-      expect(code, output.slice(-3000)).toBe(0)
+      expect(await demo.stop(), demo.output().slice(-3000)).toBe(0)
     }
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow()
   }, 90_000)
