@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { parse, parseDocument } from 'yaml'
 import { EXCHANGE_IDS } from '@takashi/schemas'
+import { trustedProxies } from '../../services/gateway/src/rate-limit.ts'
 import { readDashboards } from './dashboards.ts'
 import { readDockerfile } from './dockerfile.ts'
 
@@ -56,6 +57,15 @@ describe('docker-compose.yml', () => {
       expect(targets, name).toContain(`${name}:${port}`)
     }
     expect(prometheus.rule_files).toEqual(['/etc/prometheus/alerts.yml'])
+  })
+
+  test('gateways trust the balancer on the private compose network, so each client has its own limit', () => {
+    const gateways = takashi.filter(([, s]) => s.command?.[0] === 'gateway')
+    for (const [name, service] of gateways) {
+      const value = /^\$\{TRUSTED_PROXIES:-(.+)\}$/.exec(service.environment?.TRUSTED_PROXIES ?? '')
+      const trusted = trustedProxies.parse(value?.[1])
+      expect(String(trusted).split(','), name).toContain('uniquelocal')
+    }
   })
 
   test('bind mounts exist; Grafana provisions the Prometheus datasource and every dashboard', () => {

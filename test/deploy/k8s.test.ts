@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import { EXCHANGE_IDS } from '@takashi/schemas'
+import { trustedProxies } from '../../services/gateway/src/rate-limit.ts'
 
 const DIR = new URL('../../deploy/k8s/', import.meta.url)
 
@@ -84,6 +85,8 @@ describe('deploy/k8s manifests', () => {
     for (const name of ['REDIS_URL', 'SYMBOLS', 'EXCHANGES', 'METRICS_PORT', 'PORT', 'LOG_LEVEL']) {
       expect(config, name).toHaveProperty(name)
     }
+    // behind the ingress every client keeps its own rate limit
+    expect(String(trustedProxies.parse(config.TRUSTED_PROXIES)).split(',')).toContain('uniquelocal')
     for (const d of deployments) {
       const template = d.spec!.template!
       expect(
