@@ -1,13 +1,10 @@
-import { EventEmitter } from 'node:events'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { WebSocketServer } from 'ws'
 import {
   createFakeBinanceRest,
   type FakeBinanceRest,
   type RecordedRequest,
 } from './fake-binance-rest.ts'
 import { FakeBinanceClient, parseWsPath, type BinanceRoute } from './fake-binance-ws.ts'
+import { startVenueServer } from './venue-server.ts'
 
 export * from './fake-binance-events.ts'
 export type {
@@ -78,108 +75,63 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
   const pongTimeoutMs = options.pongTimeoutMs ?? 600_000
   const lifetimeMs = options.lifetimeMs ?? 24 * 3_600_000
   const { rest, requests, handle } = createFakeBinanceRest(now)
-  const clients = new Set<FakeBinanceClient>()
-  const changes = new EventEmitter()
-  changes.setMaxListeners(0)
   let answering = true
   let pings = 0
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      res.writeHead(500, { 'Content-Type': 'application/json' })
-      res.end(JSON.stringify({ code: -1000, msg: String(error) }))
-    })
-  })
-  const wss = new WebSocketServer({ noServer: true, autoPong: false })
-
-  server.on('upgrade', (req, socket, head) => {
-    const url = req.url ?? '/'
-    const path = parseWsPath(url)
-    if (!path) {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
-      return
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
+  const venue = await startVenueServer({
+    name: 'fake Binance',
+    port: options.port,
+    handleRest: handle,
+    restFailure: (error) => ({
+      contentType: 'application/json',
+      body: JSON.stringify({ code: -1000, msg: String(error) }),
+    }),
+    route: parseWsPath,
+    connect(ws, url, path) {
       const client = new FakeBinanceClient(ws, url, path, now())
-      clients.add(client)
       const lifetime = setTimeout(() => ws.close(1000, 'connection lifetime reached'), lifetimeMs)
-      const inbound = () => {
-        if (client.countIncoming(now())) {
-          ws.close(1008, 'Too many messages')
-          return false
-        }
-        return true
-      }
-      ws.on('message', (data, isBinary) => {
-        if (inbound() && !isBinary) {
-          client.handleText(
-            Buffer.isBuffer(data) ? data.toString() : Buffer.from(data as ArrayBuffer).toString()
-          )
-          changes.emit('change')
-        }
-      })
+      ws.on('close', () => clearTimeout(lifetime))
       ws.on('ping', (data) => {
         pings += 1
-        if (inbound() && answering) ws.pong(data)
+        if (inbound(client) && answering) ws.pong(data)
       })
       ws.on('pong', () => {
         client.lastPongAt = now()
-        inbound()
+        inbound(client)
       })
-      ws.on('error', () => ws.terminate())
-      ws.on('close', () => {
-        clearTimeout(lifetime)
-        clients.delete(client)
-        changes.emit('change')
-      })
-      changes.emit('change')
-    })
+      return client
+    },
+    onText(client, text) {
+      if (inbound(client)) client.handleText(text)
+    },
   })
+  /** Counts an inbound frame; a client over Binance's per-second limit is closed. */
+  function inbound(client: FakeBinanceClient): boolean {
+    if (!client.countIncoming(now())) return true
+    client.socket.close(1008, 'Too many messages')
+    return false
+  }
 
   const pinger = setInterval(() => {
-    for (const client of clients) {
+    for (const client of venue.clients) {
       if (now() - client.lastPongAt > pongTimeoutMs) client.socket.terminate()
       else client.socket.ping()
     }
   }, pingIntervalMs)
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
-  })
-  const port = (server.address() as AddressInfo).port
-
-  function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (check()) return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const onChange = () => {
-        if (!check()) return
-        clearTimeout(timer)
-        changes.off('change', onChange)
-        resolve()
-      }
-      const timer = setTimeout(() => {
-        changes.off('change', onChange)
-        reject(new Error(`fake Binance: timed out after ${timeoutMs} ms waiting for ${what}`))
-      }, timeoutMs)
-      changes.on('change', onChange)
-    })
-  }
-  const open = () =>
-    [...clients].filter((client) => client.socket.readyState === client.socket.OPEN)
-
+  const { port, open, waitFor } = venue
   return {
     wsUrl: `ws://127.0.0.1:${port}`,
     restUrl: `http://127.0.0.1:${port}`,
     port,
     emit(stream, data) {
-      for (const client of clients) client.deliver(stream, data)
+      for (const client of venue.clients) client.deliver(stream, data)
     },
     emitRaw(text) {
       for (const client of open()) client.socket.send(text)
     },
     connections() {
-      return [...clients].map((client) => ({
+      return [...venue.clients].map((client) => ({
         path: client.pathname,
         streams: [...client.streams],
         url: client.url,
@@ -194,9 +146,7 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     waitForConnections(count, timeoutMs = 5000) {
       return waitFor(() => open().length >= count, timeoutMs, `${count} connections`)
     },
-    dropConnections() {
-      for (const client of clients) client.socket.terminate()
-    },
+    dropConnections: venue.dropConnections,
     answerPings(on) {
       answering = on
     },
@@ -205,10 +155,7 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     requests,
     async close() {
       clearInterval(pinger)
-      for (const client of clients) client.socket.terminate()
-      await new Promise<void>((resolve) => wss.close(() => resolve()))
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await venue.close()
     },
   }
 }

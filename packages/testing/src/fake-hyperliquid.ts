@@ -1,13 +1,10 @@
-import { EventEmitter } from 'node:events'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { WebSocketServer } from 'ws'
 import {
   createFakeHyperliquidRest,
   type FakeHyperliquidRest,
   type RecordedInfoRequest,
 } from './fake-hyperliquid-rest.ts'
 import { FakeHyperliquidClient } from './fake-hyperliquid-ws.ts'
+import { startVenueServer } from './venue-server.ts'
 
 export * from './fake-hyperliquid-events.ts'
 export type {
@@ -77,97 +74,54 @@ export async function startFakeHyperliquid(
   const now = options.now ?? Date.now
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000
   const { rest, requests, handle } = createFakeHyperliquidRest(now)
-  const clients = new Set<FakeHyperliquidClient>()
-  const changes = new EventEmitter()
-  changes.setMaxListeners(0)
   let answering = true
   let pings = 0
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      res.writeHead(500, { 'Content-Type': 'text/plain' })
-      res.end(String(error))
-    })
-  })
-  const wss = new WebSocketServer({ noServer: true, autoPong: false })
-
-  server.on('upgrade', (req, socket, head) => {
-    const url = req.url ?? '/'
-    if (new URL(url, 'ws://fake').pathname !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
-      return
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
+  const venue = await startVenueServer({
+    name: 'fake Hyperliquid',
+    port: options.port,
+    handleRest: handle,
+    restFailure: (error) => ({ contentType: 'text/plain', body: String(error) }),
+    route: (url) => (new URL(url, 'ws://fake').pathname === '/ws' ? url : undefined),
+    connect(ws, url) {
       const client = new FakeHyperliquidClient(ws, url, now())
-      clients.add(client)
       if (options.greeting ?? true) client.sendText(HYPERLIQUID_GREETING, now())
-      ws.on('message', (data, isBinary) => {
-        if (isBinary) return
-        const text = Buffer.isBuffer(data)
-          ? data.toString()
-          : Buffer.from(data as ArrayBuffer).toString()
-        if (client.handleText(text, now(), answering)) pings += 1
-        changes.emit('change')
-      })
-      ws.on('error', () => ws.terminate())
-      ws.on('close', () => {
-        clients.delete(client)
-        changes.emit('change')
-      })
-      changes.emit('change')
-    })
+      return client
+    },
+    onText(client, text) {
+      if (client.handleText(text, now(), answering)) pings += 1
+    },
   })
 
   // Hyperliquid closes a connection it has not sent a message to within the idle limit.
   const idleCheck = setInterval(
     () => {
       const time = now()
-      for (const client of clients) {
+      for (const client of venue.clients) {
         if (time - client.lastSentAt > idleTimeoutMs) client.socket.close(1000, 'idle')
       }
     },
     Math.max(10, Math.min(1_000, Math.floor(idleTimeoutMs / 4)))
   )
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
-  })
-  const port = (server.address() as AddressInfo).port
-
-  function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (check()) return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const onChange = () => {
-        if (!check()) return
-        clearTimeout(timer)
-        changes.off('change', onChange)
-        resolve()
-      }
-      const timer = setTimeout(() => {
-        changes.off('change', onChange)
-        reject(new Error(`fake Hyperliquid: timed out after ${timeoutMs} ms waiting for ${what}`))
-      }, timeoutMs)
-      changes.on('change', onChange)
-    })
-  }
-  const open = () =>
-    [...clients].filter((client) => client.socket.readyState === client.socket.OPEN)
-
+  const { port, open, waitFor } = venue
   return {
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     restUrl: `http://127.0.0.1:${port}`,
     port,
     emit(topic, data) {
       const time = now()
-      for (const client of clients) client.deliver(topic, data, time)
+      for (const client of venue.clients) client.deliver(topic, data, time)
     },
     emitRaw(text) {
       const time = now()
       for (const client of open()) client.sendText(text, time)
     },
     connections() {
-      return [...clients].map((client) => ({ url: client.url, subscriptions: [...client.topics] }))
+      return [...venue.clients].map((client) => ({
+        url: client.url,
+        subscriptions: [...client.topics],
+      }))
     },
     waitForSubscriber(topic, timeoutMs = 5000) {
       const check = () => open().some((client) => client.topics.includes(topic))
@@ -176,9 +130,7 @@ export async function startFakeHyperliquid(
     waitForConnections(count, timeoutMs = 5000) {
       return waitFor(() => open().length >= count, timeoutMs, `${count} connections`)
     },
-    dropConnections() {
-      for (const client of clients) client.socket.terminate()
-    },
+    dropConnections: venue.dropConnections,
     answerPings(on) {
       answering = on
     },
@@ -187,10 +139,7 @@ export async function startFakeHyperliquid(
     requests,
     async close() {
       clearInterval(idleCheck)
-      for (const client of clients) client.socket.terminate()
-      await new Promise<void>((resolve) => wss.close(() => resolve()))
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await venue.close()
     },
   }
 }
