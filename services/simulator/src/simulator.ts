@@ -2,6 +2,7 @@ import type { Logger } from '@takashi/observability'
 import { startFakeBinance } from '@takashi/testing/fake-binance'
 import { createSymbolMarket } from './market.ts'
 import { createRandom, symbolSeed } from './random.ts'
+import { driveMarkets } from './drive.ts'
 
 export interface SimulatorOptions {
   /** fixed port; default any free one */
@@ -20,11 +21,6 @@ export interface Simulator {
   stop(): Promise<void>
 }
 
-// ~5 trades a second per symbol: a trade in half the 100 ms ticks, now and then a burst
-const TICK_MS = 100
-const TRADE_CHANCE = 0.5
-const BURST_CHANCE = 0.03
-
 /** A lively fake Binance USD-M: random-walk markets behind the real protocol, for `pnpm demo`. */
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const now = options.now ?? Date.now
@@ -42,17 +38,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     })
   )
 
-  const trading = setInterval(() => {
-    const time = now()
-    for (const market of markets) {
-      if (random.chance(TRADE_CHANCE)) market.trade(time)
-      if (random.chance(BURST_CHANCE)) for (let i = 0; i < 3; i++) market.trade(time)
-    }
-  }, TICK_MS)
-  const seconds = setInterval(() => {
-    const time = now()
-    for (const market of markets) market.second(time)
-  }, 1_000)
+  const stopDriving = driveMarkets(markets, random, now)
 
   options.log?.info(
     {
@@ -69,8 +55,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     binance: { wsUrl: venue.wsUrl, restUrl: venue.restUrl },
     stop() {
       stopped ??= (async () => {
-        clearInterval(trading)
-        clearInterval(seconds)
+        stopDriving()
         await venue.close()
         options.log?.info('simulator stopped')
       })()

@@ -6,6 +6,7 @@ import {
 } from '@takashi/testing/fake-hyperliquid'
 import { createRandom, symbolSeed, type Random } from '../random.ts'
 import { createCoinMarket } from './market.ts'
+import { driveMarkets } from '../drive.ts'
 
 export interface SimulatedHyperliquidOptions {
   /** fixed port; default any free one */
@@ -25,11 +26,6 @@ export interface SimulatedHyperliquid {
   urls: Record<string, string>
   stop(): Promise<void>
 }
-
-// ~5 trades a second per coin: a taker order in half the 100 ms ticks, now and then a burst
-const TICK_MS = 100
-const TRADE_CHANCE = 0.5
-const BURST_CHANCE = 0.03
 
 /**
  * A lively fake Hyperliquid: random-walk perpetuals behind the real protocol (trades, candles,
@@ -60,25 +56,14 @@ export async function startSimulatedHyperliquid(
     ]
   })
 
-  const trading = setInterval(() => {
-    const time = now()
-    for (const market of markets) {
-      if (random.chance(TRADE_CHANCE)) market.trade(time)
-      if (random.chance(BURST_CHANCE)) for (let i = 0; i < 3; i++) market.trade(time)
-    }
-  }, TICK_MS)
-  const seconds = setInterval(() => {
-    const time = now()
-    for (const market of markets) market.second(time)
-  }, 1_000)
+  const stopDriving = driveMarkets(markets, random, now)
 
   let stopped: Promise<void> | undefined
   return {
     urls: { HYPERLIQUID_WS_URL: venue.wsUrl, HYPERLIQUID_REST_URL: venue.restUrl },
     stop() {
       stopped ??= (async () => {
-        clearInterval(trading)
-        clearInterval(seconds)
+        stopDriving()
         await venue.close()
       })()
       return stopped
