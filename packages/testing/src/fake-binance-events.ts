@@ -1,5 +1,8 @@
 // Builders of Binance USD-M stream events and REST rows, shaped like the venue's own frames
 // (decimals as strings, times and ids as numbers; see shared exchange-formats §1.2 and §1.7).
+import { candleOpenAt, MONDAY_WEEKS, nextCandleOpen } from './candle-time.ts'
+
+type Decimal = string | number
 
 /** One `GET /fapi/v1/klines` row: open time, o, h, l, c, volume, close time, quote volume, trades, taker buy base, taker buy quote, unused. */
 export type BinanceKlineRow = [
@@ -17,57 +20,36 @@ export type BinanceKlineRow = [
   string,
 ]
 
-type Decimal = string | number
-
-const MINUTE = 60_000
-const INTERVAL_MS: Record<string, number> = {
-  '1m': MINUTE,
-  '3m': 3 * MINUTE,
-  '5m': 5 * MINUTE,
-  '15m': 15 * MINUTE,
-  '30m': 30 * MINUTE,
-  '1h': 60 * MINUTE,
-  '2h': 120 * MINUTE,
-  '4h': 240 * MINUTE,
-  '6h': 360 * MINUTE,
-  '8h': 480 * MINUTE,
-  '12h': 720 * MINUTE,
-  '1d': 1440 * MINUTE,
-  '3d': 3 * 1440 * MINUTE,
-  '1w': 7 * 1440 * MINUTE,
-}
-
 /** Every kline interval Binance USD-M accepts. */
-export const BINANCE_INTERVALS = [...Object.keys(INTERVAL_MS), '1M'] as const
+export const BINANCE_INTERVALS = [
+  '1m',
+  '3m',
+  '5m',
+  '15m',
+  '30m',
+  '1h',
+  '2h',
+  '4h',
+  '6h',
+  '8h',
+  '12h',
+  '1d',
+  '3d',
+  '1w',
+  '1M',
+] as const
 
 /** Whether Binance accepts `interval` for klines. */
 export function isBinanceInterval(interval: string): boolean {
-  return interval === '1M' || interval in INTERVAL_MS
+  return (BINANCE_INTERVALS as readonly string[]).includes(interval)
 }
 
 /** Open time of the candle after the one opening at `openTime` (calendar months for `1M`). */
-export function nextOpenTime(interval: string, openTime: number): number {
-  if (interval === '1M') {
-    const date = new Date(openTime)
-    return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1)
-  }
-  const ms = INTERVAL_MS[interval]
-  if (ms === undefined) throw new Error(`unknown Binance interval ${interval}`)
-  return openTime + ms
-}
+export const nextOpenTime = nextCandleOpen
 
 /** Open time of the candle containing `time` (weeks open on Monday, as on Binance). */
-export function candleOpenTime(interval: string, time: number): number {
-  if (interval === '1M') {
-    const date = new Date(time)
-    return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)
-  }
-  const ms = INTERVAL_MS[interval]
-  if (ms === undefined) throw new Error(`unknown Binance interval ${interval}`)
-  // 1970-01-01 was a Thursday; Binance weeks start on Monday 00:00 UTC
-  const offset = interval === '1w' ? 4 * 1440 * MINUTE : 0
-  return Math.floor((time - offset) / ms) * ms + offset
-}
+export const candleOpenTime = (interval: string, time: number): number =>
+  candleOpenAt(interval, time, MONDAY_WEEKS)
 
 /** Stream names as Binance spells them (symbols lower case). */
 export const binanceStreamName = {

@@ -1,53 +1,38 @@
 // Builders of Hyperliquid WebSocket data and info rows, shaped like the venue's own (decimals as
 // strings, times and trade ids as numbers; see shared exchange-formats §4).
 
+import { candleOpenAt, nextCandleOpen } from './candle-time.ts'
+
 type Decimal = string | number
 
-const MINUTE = 60_000
-const FIXED_INTERVAL_MS: Record<string, number> = {
-  '1m': MINUTE,
-  '3m': 3 * MINUTE,
-  '5m': 5 * MINUTE,
-  '15m': 15 * MINUTE,
-  '30m': 30 * MINUTE,
-  '1h': 60 * MINUTE,
-  '2h': 120 * MINUTE,
-  '4h': 240 * MINUTE,
-  '8h': 480 * MINUTE,
-  '12h': 720 * MINUTE,
-  '1d': 1440 * MINUTE,
-  '3d': 3 * 1440 * MINUTE,
-  '1w': 7 * 1440 * MINUTE,
-}
-
 /** Every candle interval Hyperliquid accepts (no 6h). */
-export const HYPERLIQUID_CANDLE_INTERVALS = [...Object.keys(FIXED_INTERVAL_MS), '1M'] as const
+export const HYPERLIQUID_CANDLE_INTERVALS = [
+  '1m',
+  '3m',
+  '5m',
+  '15m',
+  '30m',
+  '1h',
+  '2h',
+  '4h',
+  '8h',
+  '12h',
+  '1d',
+  '3d',
+  '1w',
+  '1M',
+] as const
 
 export function isHyperliquidInterval(interval: string): boolean {
-  return interval === '1M' || interval in FIXED_INTERVAL_MS
+  return (HYPERLIQUID_CANDLE_INTERVALS as readonly string[]).includes(interval)
 }
 
 /** Open time of the candle after the one opening at `openTime` (calendar months for `1M`). */
-export function hyperliquidNextOpenTime(interval: string, openTime: number): number {
-  if (interval === '1M') {
-    const date = new Date(openTime)
-    return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1)
-  }
-  const ms = FIXED_INTERVAL_MS[interval]
-  if (ms === undefined) throw new Error(`unknown Hyperliquid interval ${interval}`)
-  return openTime + ms
-}
+export const hyperliquidNextOpenTime = nextCandleOpen
 
 /** Open time of the candle containing `time` (fixed intervals from the epoch; months by calendar). */
-export function hyperliquidCandleOpenTime(interval: string, time: number): number {
-  if (interval === '1M') {
-    const date = new Date(time)
-    return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)
-  }
-  const ms = FIXED_INTERVAL_MS[interval]
-  if (ms === undefined) throw new Error(`unknown Hyperliquid interval ${interval}`)
-  return Math.floor(time / ms) * ms
-}
+export const hyperliquidCandleOpenTime = (interval: string, time: number): number =>
+  candleOpenAt(interval, time)
 
 /**
  * The coin of a canonical symbol, as takashi maps them: BTCUSDT → BTC, 1000PEPEUSDT → kPEPE;
