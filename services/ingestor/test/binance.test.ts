@@ -46,6 +46,7 @@ async function setup(redis: Redis, keys: Keys, redisUrl: string) {
   const lastOpen = Date.now() - (Date.now() % MINUTE)
   fake.rest.setKlines('BTCUSDT', '1m', klineRows(lastOpen - MINUTE, 20))
   fake.rest.setOpenInterest('BTCUSDT', { openInterest: '80000.250', time: Date.now() })
+  const registry = new Registry()
   const ingestor = createIngestor({
     adapter: binance(),
     urls: { BINANCE_WS_URL: fake.wsUrl, BINANCE_REST_URL: fake.restUrl },
@@ -55,13 +56,17 @@ async function setup(redis: Redis, keys: Keys, redisUrl: string) {
     redisUrl,
     keys,
     log: createLogger({ service: 'ingestor-test', level: 'silent' }),
-    registry: new Registry(),
-    timing: { pollEveryMs: 100, heartbeatMs: 50, connection: { backoffBaseMs: 20 } },
+    registry,
+    timing: {
+      pollEveryMs: 100,
+      heartbeatMs: 50,
+      connection: { backoffBaseMs: 20, heartbeatIntervalMs: 100, heartbeatTimeoutMs: 300 },
+    },
   })
   cleanups.push(() => ingestor.stop())
   await ingestor.start()
   await fake.waitForSubscriber('btcusdt@aggTrade')
-  return { fake, ingestor, lastOpen }
+  return { fake, ingestor, lastOpen, registry }
 }
 
 async function listen(redisUrl: string, channel: string): Promise<string[]> {
@@ -212,6 +217,30 @@ test('after the venue drops the connection the ingestor reconnects and backfills
   expect(await redis.get(keys.candlesFrom('binance', 'BTCUSDT', '1m'))).toBe(
     String(lastOpen - 20 * MINUTE)
   )
+})
+
+test('a venue that stops answering pings is reconnected with every stream', async ({
+  redis,
+  keys,
+  redisUrl,
+}) => {
+  const { fake, registry } = await setup(redis, keys, redisUrl)
+  const reconnects = async () => {
+    const text = await registry.getSingleMetricAsString('takashi_ingestor_reconnects_total')
+    const line = text.split('\n').find((row) => row.includes('exchange="binance"'))
+    return Number(line?.split(' ').at(-1) ?? 0)
+  }
+  const [before] = fake.connections()
+  expect(await reconnects()).toBe(0)
+
+  fake.answerPings(false)
+  await expect.poll(reconnects, { timeout: 5_000 }).toBeGreaterThanOrEqual(1)
+  fake.answerPings(true)
+  await fake.waitForSubscriber('btcusdt@aggTrade')
+  // one socket again, asking for exactly the streams the first one had
+  await expect.poll(() => fake.connections().length).toBe(1)
+  expect(fake.connections()[0]?.streams).toEqual(before?.streams)
+  expect(fake.pingsReceived()).toBeGreaterThan(0)
 })
 
 test('fetch jobs return klines, and an exchange 500 fails the job with an upstream message', async ({
