@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
-import { LargeTrade, Ohlc } from '@takashi/schemas'
+import { LargeTrade, Ohlc, OpenInterest } from '@takashi/schemas'
+import { SIMULATED_EXCHANGES } from '@takashi/simulator/simulation'
 import { startDemo } from './launcher.ts'
 
 // `pnpm demo` as a newcomer runs it: the launcher with its children, against the simulator.
@@ -36,6 +37,30 @@ describe('pnpm demo', () => {
     }
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow()
   }, 90_000)
+
+  test('every simulated exchange streams trades and serves candles and open interest', async () => {
+    const demo = await startDemo({ EXCHANGES: SIMULATED_EXCHANGES.join(',') })
+    const base = `http://127.0.0.1:${demo.port}`
+    try {
+      for (const exchange of SIMULATED_EXCHANGES) {
+        const trade = await firstMessage(
+          `ws://127.0.0.1:${demo.port}/ws/${exchange}/BTCUSDT/trades`,
+          40_000
+        )
+        expect(LargeTrade.parse(trade)).toMatchObject({ exchange, symbol: 'BTCUSDT' })
+        const ohlc = `${base}/${exchange}/ohlc/BTCUSDT/1m?limit=3`
+        await expect.poll(async () => (await fetch(ohlc)).status, { timeout: 20_000 }).toBe(200)
+        expect(Ohlc.array().parse(await (await fetch(ohlc)).json())).toHaveLength(3)
+        const oi = `${base}/${exchange}/open-interest/BTCUSDT`
+        await expect.poll(async () => (await fetch(oi)).status, { timeout: 20_000 }).toBe(200)
+        expect(OpenInterest.parse(await (await fetch(oi)).json())).toMatchObject({ exchange })
+      }
+      const exchanges = (await (await fetch(`${base}/exchanges`)).json()) as { name: string }[]
+      expect(exchanges.map((entry) => entry.name).sort()).toEqual([...SIMULATED_EXCHANGES].sort())
+    } finally {
+      expect(await demo.stop(), demo.output().slice(-3000)).toBe(0)
+    }
+  }, 120_000)
 })
 
 /** Connects (retrying while the stack starts) and resolves with the first JSON message. */

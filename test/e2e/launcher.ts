@@ -17,7 +17,8 @@ export interface RunningLauncher {
 /** `pnpm demo` as a newcomer runs it: the launcher with its children, against the simulator. */
 export async function startDemo(env: Record<string, string> = {}): Promise<RunningLauncher> {
   const port = await freePort()
-  const metricsPort = await consecutiveFreePorts(2)
+  // an ingestor per exchange and the aggregator, on consecutive ports
+  const metricsPort = await consecutiveFreePorts(5)
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'services/launcher/src/main.ts', '--demo'],
