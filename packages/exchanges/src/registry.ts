@@ -1,10 +1,15 @@
 import type { ExchangeId } from '@takashi/schemas'
 import type { ExchangeAdapter } from './adapter.ts'
 import { binance } from './binance/index.ts'
+import { bybit } from './bybit/index.ts'
 import { hyperliquid } from './hyperliquid/index.ts'
 
 /** Every exchange adapter; adding an exchange is a folder and a line here. */
-export const adapters: Partial<Record<ExchangeId, ExchangeAdapter>> = { binance, hyperliquid }
+export const adapters: Partial<Record<ExchangeId, ExchangeAdapter>> = {
+  binance,
+  bybit,
+  hyperliquid,
+}
 
 export function adapterFor(exchange: ExchangeId): ExchangeAdapter | undefined {
   return adapters[exchange]

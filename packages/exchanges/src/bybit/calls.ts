@@ -1,0 +1,104 @@
+import type {
+  FundingRate,
+  NormalizedRecord,
+  Ohlc,
+  OpenInterest,
+  SpikeTimeframe,
+} from '@takashi/schemas'
+import type { CandleRequest, MarketInfo, ParseContext, PollSpec, RestClient } from '../adapter.ts'
+import { BybitResponseError } from './errors.ts'
+import { tickerFundingRate, tickerOpenInterest } from './parse.ts'
+import {
+  instrumentsRequest,
+  klineRequest,
+  openInterestHistoryRequest,
+  parseInstruments,
+  parseKlines,
+  parseOpenInterestHistory,
+  parseTicker,
+  PATHS,
+  REST_WEIGHT_PER_MINUTE,
+  tickersRequest,
+} from './rest.ts'
+
+// The adapter's REST calls: requests through the ingestor's client, then pure parsers.
+
+/** More than 500 linear instruments exist: at most this many pages of 1,000 are read. */
+const MAX_INSTRUMENT_PAGES = 10
+
+/** Every trading USDT perpetual; remembers each one's funding period. */
+export async function loadMarkets(rest: RestClient, ctx: ParseContext): Promise<MarketInfo> {
+  const symbols = new Set<string>()
+  let cursor: string | undefined
+  for (let page = 0; page < MAX_INSTRUMENT_PAGES; page++) {
+    const parsed = parseInstruments(await rest.request(instrumentsRequest(cursor)))
+    for (const [symbol, hours] of parsed.symbols) {
+      symbols.add(symbol)
+      if (hours !== undefined && hours > 0) ctx.market.fundingIntervalHours.set(symbol, hours)
+    }
+    cursor = parsed.nextCursor
+    if (cursor === undefined) break
+  }
+  return { symbols, restWeightPerMinute: REST_WEIGHT_PER_MINUTE }
+}
+
+export async function candles(
+  rest: RestClient,
+  request: CandleRequest,
+  ctx: ParseContext
+): Promise<Ohlc[]> {
+  return parseKlines(await rest.request(klineRequest(request)), request, ctx)
+}
+
+async function ticker(rest: RestClient, symbol: string, ctx: ParseContext) {
+  const found = parseTicker(await rest.request(tickersRequest(symbol)), symbol)
+  ctx.market.markPrice.set(symbol, Number(found.markPrice))
+  return found
+}
+
+export async function openInterest(
+  rest: RestClient,
+  symbol: string,
+  ctx: ParseContext
+): Promise<OpenInterest> {
+  const record = tickerOpenInterest(await ticker(rest, symbol, ctx), symbol, ctx.receivedAt, ctx)
+  if (!record) throw new BybitResponseError(PATHS.tickers, `no open interest for ${symbol}`)
+  return record
+}
+
+export async function fundingRate(
+  rest: RestClient,
+  symbol: string,
+  ctx: ParseContext
+): Promise<FundingRate> {
+  const record = tickerFundingRate(await ticker(rest, symbol, ctx), symbol, ctx.receivedAt, ctx)
+  if (!record) throw new BybitResponseError(PATHS.tickers, `no funding rate for ${symbol}`)
+  return record
+}
+
+/** Open interest per period (5 min, 15 min, 1 h), oldest first. */
+export async function openInterestHistory(
+  rest: RestClient,
+  request: { symbol: string; timeframe: SpikeTimeframe; limit: number },
+  ctx: ParseContext
+): Promise<OpenInterest[]> {
+  const body = await rest.request(openInterestHistoryRequest(request))
+  return parseOpenInterestHistory(body, request.symbol, ctx)
+}
+
+/**
+ * Tickers stream open interest, funding and mark price; only the funding periods, which Bybit
+ * changes per symbol now and then, are refreshed from the instruments.
+ */
+export function createPolls(): PollSpec[] {
+  return [
+    {
+      name: 'funding_interval',
+      everyMs: 30 * 60_000,
+      async run(rest, ctx): Promise<NormalizedRecord[]> {
+        await loadMarkets(rest, ctx)
+        return []
+      },
+    },
+  ]
+}

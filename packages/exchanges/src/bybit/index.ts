@@ -1,0 +1,32 @@
+import type { ExchangeAdapter } from '../adapter.ts'
+import {
+  candles,
+  createPolls,
+  fundingRate,
+  loadMarkets,
+  openInterest,
+  openInterestHistory,
+} from './calls.ts'
+import { parseFrame } from './parse.ts'
+import { createConnections } from './subscriptions.ts'
+import { BYBIT_INTERVALS, fromNative, toNative } from './symbols.ts'
+
+/** Bybit v5 linear USDT perpetuals: one public socket per 200 topics, REST /v5/market. */
+export const bybit: ExchangeAdapter = {
+  id: 'bybit',
+  capabilities: {
+    ohlc: true,
+    open_interest: true,
+    funding_rate: true,
+    liquidations: true,
+    large_trades: true,
+    trades: true,
+  },
+  intervals: BYBIT_INTERVALS,
+  toNative,
+  fromNative,
+  connections: createConnections,
+  parse: parseFrame,
+  rest: { loadMarkets, candles, openInterest, fundingRate, openInterestHistory },
+  polls: createPolls,
+}

@@ -1,0 +1,81 @@
+import type { Interval } from '@takashi/schemas'
+import type { ConnectionSpec, ExchangeUrls, StreamSpec } from '../adapter.ts'
+import { BYBIT_INTERVALS, intervalToNative, toNative } from './symbols.ts'
+
+/** Topics kept on one socket: well inside the 21,000-character `args` limit per request. */
+export const MAX_TOPICS_PER_CONNECTION = 200
+/** Topics per subscribe request, as Bybit's own examples and connectors batch them. */
+export const TOPICS_PER_FRAME = 10
+
+/** The application-level ping; linear answers `{"success":true,"ret_msg":"pong","op":"ping"}`. */
+export const PING_FRAME = '{"op":"ping"}'
+
+/** Topic names, which are also the stream names. */
+export const topic = {
+  trades: (symbol: string) => `publicTrade.${symbol}`,
+  kline: (interval: Interval, symbol: string) => `kline.${intervalToNative(interval)}.${symbol}`,
+  tickers: (symbol: string) => `tickers.${symbol}`,
+  liquidations: (symbol: string) => `allLiquidation.${symbol}`,
+}
+
+/**
+ * A symbol's topics. Tickers push every 100 ms whatever the market does, so only they may
+ * declare the connection dead by their silence; trades and liquidations come when they happen,
+ * and klines follow trades.
+ */
+function symbolStreams(symbol: string, intervals: readonly Interval[]): StreamSpec[] {
+  return [
+    { name: topic.tickers(symbol), busy: true },
+    { name: topic.trades(symbol), busy: false },
+    { name: topic.liquidations(symbol), busy: false },
+    ...intervals.map((interval) => ({ name: topic.kline(interval, symbol), busy: false })),
+  ]
+}
+
+export function subscribeFrame(topics: readonly string[]): string {
+  return JSON.stringify({ op: 'subscribe', args: topics })
+}
+
+/**
+ * Connections to BYBIT_WS_URL (the public linear endpoint), used exactly as given; a symbol's
+ * topics never straddle two sockets.
+ */
+export function createConnections(
+  urls: ExchangeUrls,
+  symbols: readonly string[],
+  intervals: readonly Interval[]
+): ConnectionSpec[] {
+  const url = urls.BYBIT_WS_URL
+  if (url === undefined || url === '') throw new Error('BYBIT_WS_URL is not set')
+  const served = intervals.filter((interval) => BYBIT_INTERVALS.includes(interval))
+
+  const groups: StreamSpec[][] = []
+  let current: StreamSpec[] = []
+  for (const symbol of symbols) {
+    if (toNative(symbol) === null) continue
+    const streams = symbolStreams(symbol, served)
+    if (current.length > 0 && current.length + streams.length > MAX_TOPICS_PER_CONNECTION) {
+      groups.push(current)
+      current = []
+    }
+    current.push(...streams)
+  }
+  if (current.length > 0) groups.push(current)
+
+  return groups.map((streams, index) => {
+    const frames: string[] = []
+    for (let i = 0; i < streams.length; i += TOPICS_PER_FRAME) {
+      frames.push(subscribeFrame(streams.slice(i, i + TOPICS_PER_FRAME).map((s) => s.name)))
+    }
+    return {
+      id: `ws-${index}`,
+      url,
+      subscribe: frames,
+      subscribeSpacingMs: 50,
+      // Bybit asks for a ping every 20 s; a missing pong reveals a dead path.
+      heartbeat: { kind: 'message', frame: PING_FRAME, intervalMs: 20_000, timeoutMs: 10_000 },
+      streams,
+      staleAfterMs: 30_000,
+    }
+  })
+}
