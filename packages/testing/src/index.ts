@@ -1,3 +1,4 @@
 export * from './redis.ts'
 export * from './fake-binance.ts'
+export * from './fake-bybit.ts'
 export * from './fake-hyperliquid.ts'

@@ -1,0 +1,209 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import {
+  bybitCanonicalInterval,
+  bybitEvents,
+  type BybitKlineRow,
+  type BybitTickerFields,
+} from './fake-bybit-events.ts'
+
+/** A linear instrument as instruments-info lists it. */
+export interface BybitInstrument {
+  symbol: string
+  contractType?: 'LinearPerpetual' | 'LinearFutures'
+  status?: 'Trading' | 'PreLaunch' | 'Settling' | 'Closed'
+  settleCoin?: string
+  /** minutes */
+  fundingInterval?: number
+}
+
+export interface BybitOpenInterestRow {
+  openInterest: string
+  singleOpenInterest?: string
+  timestamp: number
+}
+
+/** The fake venue's REST state and one-shot faults. */
+export interface FakeBybitRest {
+  setInstruments(instruments: BybitInstrument[]): void
+  /** rows in any order; the venue answers newest first */
+  setKlines(symbol: string, interval: string, rows: BybitKlineRow[]): void
+  /** replaces the row with the same start time or inserts it; keeps at most `maxRows` newest */
+  upsertKline(symbol: string, interval: string, row: BybitKlineRow, maxRows?: number): void
+  setTicker(symbol: string, fields: BybitTickerFields): void
+  /** `intervalTime` as Bybit names it: 5min, 15min, 30min, 1h, 4h, 1d */
+  setOpenInterest(symbol: string, intervalTime: string, rows: BybitOpenInterestRow[]): void
+  /** the next request to `path` gets this answer instead (queued when called repeatedly) */
+  failNext(path: string, status: number, body?: unknown): void
+}
+
+export interface RecordedBybitRequest {
+  method: string
+  path: string
+  query: Record<string, string>
+}
+
+/** Bybit's IP limit: 600 requests in any 5 s window; beyond it HTTP 403 "access too frequent". */
+export const BYBIT_REQUESTS_PER_5S = 600
+const MAX_KLINES = 1000
+const OI_INTERVALS = new Set(['5min', '15min', '30min', '1h', '4h', '1d'])
+
+export const BYBIT_DEFAULT_INSTRUMENTS: BybitInstrument[] = [
+  { symbol: 'BTCUSDT', fundingInterval: 480 },
+  { symbol: 'ETHUSDT', fundingInterval: 480 },
+  { symbol: 'SOLUSDT', fundingInterval: 480 },
+  { symbol: '1000PEPEUSDT', fundingInterval: 240 },
+  { symbol: 'BTC-26DEC25', contractType: 'LinearFutures', fundingInterval: 0 },
+  { symbol: 'BTCPERP', settleCoin: 'USDC', fundingInterval: 480 },
+]
+
+type Answer = { status: number; body: unknown }
+type Query = Record<string, string>
+
+const ok = (result: unknown, now: number): Answer => ({
+  status: 200,
+  body: { retCode: 0, retMsg: 'OK', result, retExtInfo: {}, time: now },
+})
+const paramsError = (message: string, now: number): Answer => ({
+  status: 200,
+  body: {
+    retCode: 10001,
+    retMsg: `params error: ${message}`,
+    result: {},
+    retExtInfo: {},
+    time: now,
+  },
+})
+
+export function createFakeBybitRest(now: () => number, requestsPer5s = BYBIT_REQUESTS_PER_5S) {
+  let instruments = BYBIT_DEFAULT_INSTRUMENTS.map((item) => ({ ...item }))
+  const klines = new Map<string, BybitKlineRow[]>()
+  const tickers = new Map<string, BybitTickerFields>()
+  const openInterest = new Map<string, BybitOpenInterestRow[]>()
+  const faults = new Map<string, Answer[]>()
+  const requests: RecordedBybitRequest[] = []
+  const recent: number[] = []
+
+  const listed = (symbol: string | undefined) =>
+    symbol !== undefined && instruments.some((item) => item.symbol === symbol)
+
+  function instrumentsInfo(query: Query, time: number): Answer {
+    const list = instruments
+      .filter((item) => query.symbol === undefined || item.symbol === query.symbol)
+      .map((item) => ({
+        symbol: item.symbol,
+        contractType: item.contractType ?? 'LinearPerpetual',
+        status: item.status ?? 'Trading',
+        baseCoin: item.symbol.replace(/(USDT|PERP|-.*)$/, ''),
+        quoteCoin: item.settleCoin ?? 'USDT',
+        settleCoin: item.settleCoin ?? 'USDT',
+        fundingInterval: item.fundingInterval ?? 480,
+      }))
+    return ok({ category: 'linear', list, nextPageCursor: '' }, time)
+  }
+
+  function kline(query: Query, time: number): Answer {
+    const interval = bybitCanonicalInterval(query.interval ?? '')
+    if (interval === undefined) return paramsError('interval invalid', time)
+    if (!listed(query.symbol)) return paramsError('symbol invalid', time)
+    const limit = Math.min(Number(query.limit ?? 200), MAX_KLINES)
+    const start = query.start === undefined ? -Infinity : Number(query.start)
+    const end = query.end === undefined ? Infinity : Number(query.end)
+    const rows = (klines.get(`${query.symbol}:${interval}`) ?? [])
+      .filter((row) => Number(row[0]) >= start && Number(row[0]) <= end)
+      .sort((a, b) => Number(b[0]) - Number(a[0]))
+      .slice(0, limit)
+    return ok({ category: 'linear', symbol: query.symbol, list: rows }, time)
+  }
+
+  function tickerList(query: Query, time: number): Answer {
+    if (query.symbol !== undefined && !listed(query.symbol))
+      return paramsError('symbol invalid', time)
+    const list = [...tickers.entries()]
+      .filter(([symbol]) => query.symbol === undefined || symbol === query.symbol)
+      .map(([symbol, fields]) => bybitEvents.ticker(symbol, fields))
+    return ok({ category: 'linear', list }, time)
+  }
+
+  function openInterestHistory(query: Query, time: number): Answer {
+    if (!OI_INTERVALS.has(query.intervalTime ?? ''))
+      return paramsError('intervalTime invalid', time)
+    if (!listed(query.symbol)) return paramsError('symbol invalid', time)
+    const limit = Math.min(Number(query.limit ?? 50), 200)
+    const list = (openInterest.get(`${query.symbol}:${query.intervalTime}`) ?? [])
+      .slice()
+      .sort((a, b) => b.timestamp - a.timestamp)
+      .slice(0, limit)
+      .map((row) => ({ ...row, timestamp: String(row.timestamp) }))
+    return ok({ category: 'linear', symbol: query.symbol, list, nextPageCursor: '' }, time)
+  }
+
+  const routes: Record<string, (query: Query, time: number) => Answer> = {
+    '/v5/market/instruments-info': instrumentsInfo,
+    '/v5/market/kline': kline,
+    '/v5/market/tickers': tickerList,
+    '/v5/market/open-interest': openInterestHistory,
+  }
+
+  function answer(path: string, query: Query, time: number): Answer {
+    const fault = faults.get(path)?.shift()
+    if (fault) return fault
+    recent.push(time)
+    while (recent.length > 0 && (recent[0] ?? time) <= time - 5_000) recent.shift()
+    if (recent.length > requestsPer5s) return { status: 403, body: 'access too frequent' }
+    const route = routes[path]
+    if (!route) return { status: 404, body: 'Not Found' }
+    if (query.category !== 'linear') return paramsError('category invalid', time)
+    return route(query, time)
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake')
+    const query = Object.fromEntries(url.searchParams)
+    requests.push({ method: req.method ?? 'GET', path: url.pathname, query })
+    const { status, body } =
+      req.method === 'GET'
+        ? answer(url.pathname, query, now())
+        : { status: 405, body: 'Method Not Allowed' }
+    const json = typeof body !== 'string'
+    res.writeHead(status, { 'Content-Type': json ? 'application/json' : 'text/plain' })
+    res.end(json ? JSON.stringify(body) : body)
+    return Promise.resolve()
+  }
+
+  const rest: FakeBybitRest = {
+    setInstruments(list) {
+      instruments = list.map((item) => ({ ...item }))
+    },
+    setKlines(symbol, interval, rows) {
+      klines.set(
+        `${symbol}:${interval}`,
+        rows.map((row) => [...row] as BybitKlineRow)
+      )
+    },
+    upsertKline(symbol, interval, row, maxRows = MAX_KLINES) {
+      const key = `${symbol}:${interval}`
+      const rows = (klines.get(key) ?? []).filter((existing) => existing[0] !== row[0])
+      rows.push([...row] as BybitKlineRow)
+      rows.sort((a, b) => Number(a[0]) - Number(b[0]))
+      klines.set(key, rows.slice(-maxRows))
+    },
+    setTicker(symbol, fields) {
+      tickers.set(symbol, { ...tickers.get(symbol), ...fields })
+    },
+    setOpenInterest(symbol, intervalTime, rows) {
+      openInterest.set(
+        `${symbol}:${intervalTime}`,
+        rows.map((row) => ({ ...row }))
+      )
+    },
+    failNext(path, status, body) {
+      const queue = faults.get(path) ?? []
+      queue.push({
+        status,
+        body: body ?? { retCode: 10016, retMsg: 'Internal server error', result: {} },
+      })
+      faults.set(path, queue)
+    },
+  }
+  return { rest, requests, handle }
+}

@@ -1,0 +1,186 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import {
+  bybitEvents,
+  bybitKlineRow,
+  bybitTopic,
+  startFakeBybit,
+  type FakeBybit,
+} from '../src/fake-bybit.ts'
+import { closeClients, connect, upgradeStatus } from './ws-client.ts'
+
+let venue: FakeBybit | undefined
+afterEach(async () => {
+  closeClients()
+  await venue?.close()
+  venue = undefined
+})
+async function start(options: Parameters<typeof startFakeBybit>[0] = {}) {
+  venue = await startFakeBybit(options)
+  return venue
+}
+
+describe('fake Bybit WebSocket', () => {
+  test('subscribe is acked once per request; data reaches only subscribers of its topic', async () => {
+    const bybit = await start({ now: () => 1_700_000_000_000 })
+    const client = await connect(bybit.wsUrl)
+    const other = await connect(bybit.wsUrl)
+    const ack = await client.sendAndWait(
+      JSON.stringify({
+        req_id: 'a1',
+        op: 'subscribe',
+        args: ['publicTrade.BTCUSDT', 'kline.1.BTCUSDT'],
+      })
+    )
+    expect(ack).toMatchObject({ success: true, ret_msg: '', req_id: 'a1', op: 'subscribe' })
+    expect(bybit.connections().map((c) => c.topics)).toContainEqual([
+      'publicTrade.BTCUSDT',
+      'kline.1.BTCUSDT',
+    ])
+    const trade = bybitEvents.trade({
+      symbol: 'BTCUSDT',
+      side: 'Sell',
+      price: '64000.5',
+      size: '0.01',
+      time: 1,
+      id: 'abc',
+    })
+    bybit.emit(bybitTopic.trades('BTCUSDT'), [trade])
+    await expect.poll(() => client.messages.length).toBe(2)
+    expect(client.messages[1]).toEqual({
+      topic: 'publicTrade.BTCUSDT',
+      type: 'snapshot',
+      ts: 1_700_000_000_000,
+      data: [
+        {
+          T: 1,
+          s: 'BTCUSDT',
+          S: 'Sell',
+          v: '0.01',
+          p: '64000.5',
+          L: 'PlusTick',
+          i: 'abc',
+          BT: false,
+          RPI: false,
+        },
+      ],
+    })
+    expect(other.messages).toEqual([])
+    expect(bybitTopic.kline('1h', 'BTCUSDT')).toBe('kline.60.BTCUSDT')
+  })
+
+  test('a bad topic fails the whole request; unsubscribe stops delivery', async () => {
+    const bybit = await start()
+    const client = await connect(bybit.wsUrl)
+    expect(
+      await client.sendAndWait(
+        JSON.stringify({ op: 'subscribe', args: ['tickers.BTCUSDT', 'kline.7.BTCUSDT'] })
+      )
+    ).toMatchObject({
+      success: false,
+      ret_msg: 'Invalid topic :[kline.7.BTCUSDT]',
+      op: 'subscribe',
+    })
+    expect(bybit.connections()[0]?.topics).toEqual([])
+    await client.sendAndWait(JSON.stringify({ op: 'subscribe', args: ['tickers.BTCUSDT'] }))
+    await client.sendAndWait(JSON.stringify({ op: 'unsubscribe', args: ['tickers.BTCUSDT'] }))
+    bybit.emit('tickers.BTCUSDT', bybitEvents.ticker('BTCUSDT', { markPrice: 1 }))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(client.messages).toHaveLength(3)
+    expect(await client.sendAndWait('nonsense')).toMatchObject({ success: false })
+  })
+
+  test('{"op":"ping"} gets the linear pong unless answerPings(false)', async () => {
+    const bybit = await start()
+    const client = await connect(bybit.wsUrl)
+    expect(await client.sendAndWait('{"req_id":"7","op":"ping"}')).toMatchObject({
+      success: true,
+      ret_msg: 'pong',
+      req_id: '7',
+      op: 'ping',
+    })
+    bybit.answerPings(false)
+    client.ws.send('{"op":"ping"}')
+    await expect.poll(() => bybit.pingsReceived()).toBe(2)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(client.messages).toHaveLength(1)
+  })
+
+  test('a client that sends nothing for the idle limit is cut; other paths are 404', async () => {
+    const bybit = await start({ idleTimeoutMs: 100 })
+    const client = await connect(bybit.wsUrl)
+    const quiet = await client.closed
+    expect(quiet.code).toBe(1006)
+    expect(await upgradeStatus(bybit.wsUrl.replace('/linear', '/spot'))).toBe(404)
+  })
+})
+
+describe('fake Bybit REST', () => {
+  test('kline answers newest first within start/end and limit, in the v5 envelope', async () => {
+    const bybit = await start({ now: () => 42 })
+    const rows = [0, 1, 2, 3].map((i) =>
+      bybitKlineRow({
+        interval: '1m',
+        start: i * 60_000,
+        open: 1,
+        high: 2,
+        low: 0.5,
+        close: 1.5,
+        volume: 10,
+        turnover: 15,
+      })
+    )
+    bybit.rest.setKlines('BTCUSDT', '1m', rows)
+    const answer = await fetch(
+      `${bybit.restUrl}/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&start=60000&limit=2`
+    )
+    expect(await answer.json()).toEqual({
+      retCode: 0,
+      retMsg: 'OK',
+      result: { category: 'linear', symbol: 'BTCUSDT', list: [rows[3], rows[2]] },
+      retExtInfo: {},
+      time: 42,
+    })
+    expect(bybit.requests.at(-1)).toMatchObject({
+      path: '/v5/market/kline',
+      query: { start: '60000' },
+    })
+  })
+
+  test('errors come with HTTP 200 and a retCode; a flood gets HTTP 403', async () => {
+    const bybit = await start({ requestsPer5s: 3 })
+    const ask = (path: string) => fetch(`${bybit.restUrl}${path}`)
+    const bad = await ask('/v5/market/kline?category=linear&symbol=NOPEUSDT&interval=1')
+    expect(bad.status).toBe(200)
+    expect(await bad.json()).toMatchObject({
+      retCode: 10001,
+      retMsg: 'params error: symbol invalid',
+    })
+    expect(await (await ask('/v5/market/tickers?category=spot')).json()).toMatchObject({
+      retCode: 10001,
+    })
+    bybit.rest.setTicker('BTCUSDT', { markPrice: '64000', openInterest: '5' })
+    expect(
+      await (await ask('/v5/market/tickers?category=linear&symbol=BTCUSDT')).json()
+    ).toMatchObject({
+      result: { list: [{ symbol: 'BTCUSDT', markPrice: '64000', openInterest: '5' }] },
+    })
+    const flooded = await ask('/v5/market/instruments-info?category=linear')
+    expect(flooded.status).toBe(403)
+    expect(await flooded.text()).toBe('access too frequent')
+  })
+
+  test('instruments list perpetuals, futures and USDC contracts; failNext injects an answer', async () => {
+    const bybit = await start()
+    const body = (await (
+      await fetch(`${bybit.restUrl}/v5/market/instruments-info?category=linear`)
+    ).json()) as {
+      result: { list: { symbol: string; contractType: string; settleCoin: string }[] }
+    }
+    expect(body.result.list.map((item) => item.symbol)).toContain('BTC-26DEC25')
+    bybit.rest.failNext('/v5/market/open-interest', 500, 'Internal Server Error')
+    const failed = await fetch(
+      `${bybit.restUrl}/v5/market/open-interest?category=linear&symbol=BTCUSDT&intervalTime=5min`
+    )
+    expect(failed.status).toBe(500)
+  })
+})
