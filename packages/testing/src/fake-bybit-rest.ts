@@ -205,5 +205,10 @@ export function createFakeBybitRest(now: () => number, requestsPer5s = BYBIT_REQ
       faults.set(path, queue)
     },
   }
-  return { rest, requests, handle }
+  /** the ticker as the `tickers` topic's snapshot carries it; undefined when none was set */
+  const tickerOf = (symbol: string) => {
+    const fields = tickers.get(symbol)
+    return fields && bybitEvents.ticker(symbol, fields)
+  }
+  return { rest, requests, handle, tickerOf }
 }

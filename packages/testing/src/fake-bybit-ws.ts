@@ -48,9 +48,15 @@ export class FakeBybitClient {
   /**
    * Answers one client text frame as Bybit's linear endpoint does: ping → a pong envelope with
    * `op: "ping"` (unless `answerPing` is false), subscribe / unsubscribe → one ack per request,
-   * `success: false` naming any topic it refuses. Returns true when the frame was a ping.
+   * `success: false` naming any topic it refuses; a new subscriber to a topic with a state
+   * (`snapshotOf`) gets a snapshot. Returns true when the frame was a ping.
    */
-  handleText(text: string, now: number, answerPing: boolean): boolean {
+  handleText(
+    text: string,
+    now: number,
+    answerPing: boolean,
+    snapshotOf: (topic: string) => unknown = () => undefined
+  ): boolean {
     this.lastHeardAt = now
     let request: { op?: unknown; args?: unknown; req_id?: unknown }
     try {
@@ -73,12 +79,19 @@ export class FakeBybitClient {
       this.answer(op, reqId, false, `Invalid topic :[${bad.map(String).join(',')}]`)
       return false
     }
+    const added: string[] = []
     for (const topic of args as string[]) {
       const at = this.topics.indexOf(topic)
-      if (op === 'subscribe' && at < 0) this.topics.push(topic)
+      if (op === 'subscribe' && at < 0) added.push(topic)
       if (op === 'unsubscribe' && at >= 0) this.topics.splice(at, 1)
     }
+    this.topics.push(...added)
     this.answer(op, reqId, true, '')
+    // a new tickers subscriber first gets the full state, as on Bybit; deltas follow
+    for (const topic of added) {
+      const data = snapshotOf(topic)
+      if (data !== undefined) this.send({ topic, type: 'snapshot', ts: now, data })
+    }
     return false
   }
 }

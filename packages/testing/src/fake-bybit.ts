@@ -7,6 +7,7 @@ import { FakeBybitClient } from './fake-bybit-ws.ts'
 import { startVenueServer } from './venue-server.ts'
 
 export * from './fake-bybit-events.ts'
+export { candleOpenAt, nextCandleOpen } from './candle-time.ts'
 export type {
   BybitInstrument,
   BybitOpenInterestRow,
@@ -43,7 +44,10 @@ export interface FakeBybit {
   /** what BYBIT_REST_URL is set to: `http://127.0.0.1:<port>` */
   restUrl: string
   port: number
-  /** sends `{"topic","type","ts","data"}` to every client subscribed to `topic` */
+  /**
+   * Sends `{"topic","type","ts","data"}` to every client subscribed to `topic`. A tickers
+   * subscriber is first sent the state `rest.setTicker` holds, as a snapshot.
+   */
   emit(topic: string, data: unknown, type?: 'snapshot' | 'delta'): void
   /** sends a raw text frame to every client */
   emitRaw(text: string): void
@@ -67,7 +71,9 @@ export interface FakeBybit {
 export async function startFakeBybit(options: FakeBybitOptions = {}): Promise<FakeBybit> {
   const now = options.now ?? Date.now
   const idleTimeoutMs = options.idleTimeoutMs ?? 600_000
-  const { rest, requests, handle } = createFakeBybitRest(now, options.requestsPer5s)
+  const { rest, requests, handle, tickerOf } = createFakeBybitRest(now, options.requestsPer5s)
+  const tickerSnapshot = (topic: string) =>
+    topic.startsWith('tickers.') ? tickerOf(topic.slice('tickers.'.length)) : undefined
   let answering = true
   let pings = 0
 
@@ -82,7 +88,7 @@ export async function startFakeBybit(options: FakeBybitOptions = {}): Promise<Fa
     route: (url) => (new URL(url, 'ws://fake').pathname === BYBIT_LINEAR_PATH ? url : undefined),
     connect: (ws, url) => new FakeBybitClient(ws, url, now()),
     onText(client, text) {
-      if (client.handleText(text, now(), answering)) pings += 1
+      if (client.handleText(text, now(), answering, tickerSnapshot)) pings += 1
     },
   })
 

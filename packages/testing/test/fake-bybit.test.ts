@@ -184,3 +184,32 @@ describe('fake Bybit REST', () => {
     expect(failed.status).toBe(500)
   })
 })
+
+describe('fake Bybit tickers', () => {
+  test('a new tickers subscriber gets the state as a snapshot, then deltas', async () => {
+    const bybit = await start({ now: () => 5 })
+    bybit.rest.setTicker('BTCUSDT', {
+      markPrice: '64000',
+      openInterest: '10',
+      fundingRate: '0.0001',
+    })
+    const client = await connect(bybit.wsUrl)
+    await client.sendAndWait(JSON.stringify({ op: 'subscribe', args: ['tickers.BTCUSDT'] }))
+    await expect.poll(() => client.messages.length).toBe(2)
+    expect(client.messages[1]).toEqual({
+      topic: 'tickers.BTCUSDT',
+      type: 'snapshot',
+      ts: 5,
+      data: { symbol: 'BTCUSDT', markPrice: '64000', openInterest: '10', fundingRate: '0.0001' },
+    })
+    bybit.emit('tickers.BTCUSDT', bybitEvents.ticker('BTCUSDT', { openInterest: '11' }), 'delta')
+    await expect
+      .poll(() => client.messages.at(-1))
+      .toEqual({
+        topic: 'tickers.BTCUSDT',
+        type: 'delta',
+        ts: 5,
+        data: { symbol: 'BTCUSDT', openInterest: '11' },
+      })
+  })
+})

@@ -1,6 +1,7 @@
 import type { ExchangeId } from '@takashi/schemas'
 import type { Logger } from '@takashi/observability'
 import { startSimulatedBinance } from './binance/index.ts'
+import { startSimulatedBybit } from './bybit/index.ts'
 import { startSimulatedHyperliquid } from './hyperliquid/index.ts'
 import { createRandom, type Random } from './random.ts'
 
@@ -17,6 +18,7 @@ type StartVenue = (
 /** Every simulated exchange, in port order: the k-th listens on the base port + k. */
 const VENUES: [ExchangeId, StartVenue][] = [
   ['binance', startSimulatedBinance],
+  ['bybit', startSimulatedBybit],
   ['hyperliquid', startSimulatedHyperliquid],
 ]
 
