@@ -31,6 +31,22 @@ class EverySymbol extends Set<string> {
   }
 }
 
+/** Knows a contract size for every symbol, so venues quoting contracts (OKX) yield records. */
+class UnitContracts extends Map<string, number> {
+  override get(): number {
+    return 1
+  }
+}
+
+/** The canonical symbol a stream name holds (`trades:BTC-USDT-SWAP`, `btcusdt@aggTrade`). */
+function symbolOfStream(adapter: ExchangeAdapter, stream: string): string | undefined {
+  for (const part of stream.split(/[:.@]/)) {
+    const symbol = adapter.fromNative(part) ?? adapter.fromNative(part.toUpperCase())
+    if (symbol !== null) return symbol
+  }
+  return undefined
+}
+
 /** The WebSocket frames an adapter's fixtures hold: `.jsonl` one per line, `.json` one per file. */
 function recordedFrames(folder: string): string[] {
   const dir = new URL(`${folder}/__fixtures__/`, SRC)
@@ -84,17 +100,22 @@ describe('registry', () => {
       const ctx = {
         receivedAt: 0,
         symbols: new EverySymbol(),
-        market: createMarketState(),
+        market: { ...createMarketState(), contractSize: new UnitContracts() },
       }
       for (const frame of recordedFrames(adapter.id)) {
         const result = adapter.parse(frame, ctx)
-        if (result.kind !== 'records' || result.records.length === 0) continue
-        const { record } = result.records[0]!
-        const names = streamNames(
-          adapter,
-          record.symbol,
-          'interval' in record ? record.interval : interval
-        )
+        let names: string[] = []
+        if (result.kind === 'records' && result.records.length > 0) {
+          const { record } = result.records[0]!
+          const recordInterval = 'interval' in record ? record.interval : interval
+          names = streamNames(adapter, record.symbol, recordInterval)
+        } else if (result.kind === 'ignored' && result.stream !== undefined) {
+          // a stream read only for market state (OKX mark prices) yields no records
+          const symbol = symbolOfStream(adapter, result.stream)
+          if (symbol !== undefined) names = streamNames(adapter, symbol, interval)
+        }
+        if (result.kind !== 'records' && result.kind !== 'ignored') continue
+        if (!('stream' in result) || result.stream === undefined) continue
         const position = names.indexOf(result.stream)
         const kind = expected[position]
         if (position >= 0 && kind !== undefined) covered.add(kind)

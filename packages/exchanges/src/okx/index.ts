@@ -1,0 +1,32 @@
+import type { ExchangeAdapter } from '../adapter.ts'
+import {
+  candles,
+  createPolls,
+  fundingRate,
+  loadMarkets,
+  openInterest,
+  openInterestHistory,
+} from './calls.ts'
+import { parseFrame } from './parse.ts'
+import { createConnections } from './subscriptions.ts'
+import { fromNative, OKX_INTERVALS, toNative } from './symbols.ts'
+
+/** OKX v5 USDT swaps: a public socket, a business socket for candles, REST /api/v5. */
+export const okx: ExchangeAdapter = {
+  id: 'okx',
+  capabilities: {
+    ohlc: true,
+    open_interest: true,
+    funding_rate: true,
+    liquidations: true,
+    large_trades: true,
+    trades: true,
+  },
+  intervals: OKX_INTERVALS,
+  toNative,
+  fromNative,
+  connections: createConnections,
+  parse: parseFrame,
+  rest: { loadMarkets, candles, openInterest, fundingRate, openInterestHistory },
+  polls: createPolls,
+}

@@ -1,0 +1,62 @@
+import { describe, expect, test } from 'vitest'
+import { createConnections, PING_FRAME } from './subscriptions.ts'
+import { fromNative, intervalFromBar, toNative } from './symbols.ts'
+
+const URLS = {
+  OKX_WS_PUBLIC_URL: 'wss://ws.okx.com:8443/ws/v5/public',
+  OKX_WS_BUSINESS_URL: 'wss://ws.okx.com:8443/ws/v5/business',
+}
+
+describe('OKX subscriptions', () => {
+  test('public channels per swap plus one liquidation channel; candles on the business socket', () => {
+    const [pub, business, ...rest] = createConnections(URLS, ['BTCUSDT'], ['1m', '1d'])
+    expect(rest).toEqual([])
+    expect(pub?.url).toBe(URLS.OKX_WS_PUBLIC_URL)
+    expect(pub?.subscribe.map((f) => JSON.parse(f) as unknown)).toEqual([
+      {
+        op: 'subscribe',
+        args: [
+          { channel: 'mark-price', instId: 'BTC-USDT-SWAP' },
+          { channel: 'trades', instId: 'BTC-USDT-SWAP' },
+          { channel: 'open-interest', instId: 'BTC-USDT-SWAP' },
+          { channel: 'funding-rate', instId: 'BTC-USDT-SWAP' },
+          { channel: 'liquidation-orders', instType: 'SWAP' },
+        ],
+      },
+    ])
+    expect(pub?.streams.filter((s) => s.busy).map((s) => s.name)).toEqual([
+      'mark-price:BTC-USDT-SWAP',
+    ])
+    expect(business?.url).toBe(URLS.OKX_WS_BUSINESS_URL)
+    expect(business?.streams.map((s) => s.name)).toEqual([
+      'candle1m:BTC-USDT-SWAP',
+      'candle1Dutc:BTC-USDT-SWAP',
+    ])
+    expect(pub?.heartbeat).toEqual({
+      kind: 'message',
+      frame: PING_FRAME,
+      intervalMs: 20_000,
+      timeoutMs: 10_000,
+    })
+    expect(PING_FRAME).toBe('ping')
+  })
+
+  test('many swaps batch fifty args per request; missing URLs are refused', () => {
+    const symbols = Array.from({ length: 30 }, (_, i) => `C${i}USDT`)
+    const [pub] = createConnections(URLS, symbols, ['1m'])
+    expect(pub?.subscribe).toHaveLength(3)
+    expect(() => createConnections({ OKX_WS_PUBLIC_URL: 'x' }, symbols, ['1m'])).toThrow(
+      'OKX_WS_BUSINESS_URL is not set'
+    )
+  })
+
+  test('symbols and bars', () => {
+    expect(toNative('BTCUSDT')).toBe('BTC-USDT-SWAP')
+    expect(fromNative('ETH-USDT-SWAP')).toBe('ETHUSDT')
+    for (const other of ['BTC-USD-SWAP', 'BTC-USDT', 'BTC-USD-220527'])
+      expect(fromNative(other)).toBeNull()
+    expect(intervalFromBar('1H')).toBe('1h')
+    expect(intervalFromBar('12Hutc')).toBe('12h')
+    expect(intervalFromBar('6H')).toBeNull()
+  })
+})
