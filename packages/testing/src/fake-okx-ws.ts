@@ -1,0 +1,131 @@
+import type WebSocket from 'ws'
+import { okxCanonicalInterval } from './fake-okx-events.ts'
+
+export type OkxPath = 'public' | 'business'
+const PUBLIC_CHANNELS = new Set([
+  'trades',
+  'open-interest',
+  'funding-rate',
+  'mark-price',
+  'liquidation-orders',
+  'tickers',
+])
+
+export interface OkxArg {
+  channel: string
+  instId?: string
+  instType?: string
+}
+
+/** The key of a subscription: `trades:BTC-USDT-SWAP`, `liquidation-orders:SWAP`. */
+export const okxKey = (arg: OkxArg) => `${arg.channel}:${arg.instId ?? arg.instType ?? ''}`
+
+/** Why OKX refuses `arg` on `path`, as an error event's code and message; undefined when served. */
+function refusal(arg: unknown, path: OkxPath): { code: string; msg: string } | undefined {
+  const { channel, instId, instType } = (arg ?? {}) as Record<string, unknown>
+  if (typeof channel !== 'string')
+    return { code: '60012', msg: `Invalid request: ${JSON.stringify(arg)}` }
+  const candle = channel.startsWith('candle')
+  if (candle && okxCanonicalInterval(channel.slice('candle'.length)) === undefined) {
+    return { code: '60018', msg: `Wrong URL or channel:${channel} doesn't exist.` }
+  }
+  if (candle && path === 'public')
+    return { code: '64001', msg: 'The channel has been migrated to business endpoint' }
+  if (!candle && !PUBLIC_CHANNELS.has(channel))
+    return { code: '60018', msg: `Wrong URL or channel:${channel} doesn't exist.` }
+  if (!candle && path === 'business')
+    return { code: '64002', msg: `${channel} is not supported on business endpoint` }
+  if (
+    channel === 'liquidation-orders' ? typeof instType !== 'string' : typeof instId !== 'string'
+  ) {
+    return { code: '60012', msg: `Invalid request: ${JSON.stringify(arg)}` }
+  }
+  return undefined
+}
+
+/** One client connection on the public or business path. */
+export class FakeOkxClient {
+  readonly keys: string[] = []
+  readonly connId = Math.random().toString(16).slice(2, 10)
+  lastSentAt: number
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly url: string,
+    readonly path: OkxPath,
+    now: number
+  ) {
+    this.lastSentAt = now
+  }
+
+  sendText(text: string, now: number): void {
+    if (this.socket.readyState !== this.socket.OPEN) return
+    this.socket.send(text)
+    this.lastSentAt = now
+  }
+
+  send(value: unknown, now: number): void {
+    this.sendText(JSON.stringify(value), now)
+  }
+
+  deliver(arg: OkxArg, data: unknown[], now: number): void {
+    if (this.keys.includes(okxKey(arg))) this.send({ arg, data }, now)
+  }
+
+  /**
+   * Answers a client text frame as OKX does: `ping` → `pong` (unless `answerPing` is false);
+   * subscribe / unsubscribe → one ack per arg, or one error event for the first refused arg.
+   * Returns true when the frame was a ping.
+   */
+  handleText(text: string, now: number, answerPing: boolean): boolean {
+    if (text === 'ping') {
+      if (answerPing) this.sendText('pong', now)
+      return true
+    }
+    let request: { id?: unknown; op?: unknown; args?: unknown }
+    try {
+      request = (JSON.parse(text) ?? {}) as typeof request
+    } catch {
+      this.send(
+        {
+          event: 'error',
+          code: '60012',
+          msg: `Invalid request: ${text.slice(0, 100)}`,
+          connId: this.connId,
+        },
+        now
+      )
+      return false
+    }
+    const { id, op, args } = request
+    const echo = typeof id === 'string' ? { id } : {}
+    if ((op !== 'subscribe' && op !== 'unsubscribe') || !Array.isArray(args)) {
+      this.send(
+        {
+          ...echo,
+          event: 'error',
+          code: '60012',
+          msg: `Invalid request: ${text.slice(0, 100)}`,
+          connId: this.connId,
+        },
+        now
+      )
+      return false
+    }
+    for (const arg of args) {
+      const refused = refusal(arg, this.path)
+      if (refused) {
+        this.send({ ...echo, event: 'error', ...refused, connId: this.connId }, now)
+        return false
+      }
+    }
+    for (const arg of args as OkxArg[]) {
+      const key = okxKey(arg)
+      const at = this.keys.indexOf(key)
+      if (op === 'subscribe' && at < 0) this.keys.push(key)
+      if (op === 'unsubscribe' && at >= 0) this.keys.splice(at, 1)
+      this.send({ ...echo, event: op, arg, connId: this.connId }, now)
+    }
+    return false
+  }
+}
