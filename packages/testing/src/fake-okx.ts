@@ -3,6 +3,7 @@ import { FakeOkxClient, type OkxArg, type OkxPath } from './fake-okx-ws.ts'
 import { startVenueServer } from './venue-server.ts'
 
 export * from './fake-okx-events.ts'
+export { candleOpenAt, nextCandleOpen } from './candle-time.ts'
 export type { FakeOkxRest, OkxInstrument, RecordedOkxRequest } from './fake-okx-rest.ts'
 export { OKX_DEFAULT_INSTRUMENTS } from './fake-okx-rest.ts'
 export { okxKey, type OkxArg } from './fake-okx-ws.ts'

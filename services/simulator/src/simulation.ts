@@ -3,6 +3,7 @@ import type { Logger } from '@takashi/observability'
 import { startSimulatedBinance } from './binance/index.ts'
 import { startSimulatedBybit } from './bybit/index.ts'
 import { startSimulatedHyperliquid } from './hyperliquid/index.ts'
+import { startSimulatedOkx } from './okx/index.ts'
 import { createRandom, type Random } from './random.ts'
 
 interface VenueOptions {
@@ -19,6 +20,7 @@ type StartVenue = (
 const VENUES: [ExchangeId, StartVenue][] = [
   ['binance', startSimulatedBinance],
   ['bybit', startSimulatedBybit],
+  ['okx', startSimulatedOkx],
   ['hyperliquid', startSimulatedHyperliquid],
 ]
 
