@@ -1,6 +1,7 @@
 import {
   cleanups,
   listen,
+  metricSum,
   silent,
   startAggregator,
   startGatewayReplica,
@@ -26,14 +27,6 @@ const TOPICS = [
   'allLiquidation.BTCUSDT',
   'kline.1.BTCUSDT',
 ]
-
-function metric(registry: Registry, name: string, label: string) {
-  return async () => {
-    const text = await registry.getSingleMetricAsString(name)
-    const line = text.split('\n').find((row) => !row.startsWith('#') && row.includes(label))
-    return Number(line?.split(' ').at(-1) ?? 0)
-  }
-}
 
 async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
   const bybit = adapters.bybit
@@ -238,7 +231,7 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     expect(ours()[1]).toMatchObject({ volume: 1.5, quote_volume: 96007.5, trades: null })
 
     // a malformed frame is counted and dropped; the socket carries on
-    const invalid = metric(
+    const invalid = metricSum(
       ingestorRegistry,
       'takashi_ingestor_invalid_frames_total',
       'kind="invalid"'
@@ -300,7 +293,7 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     const { fake, ws, ingestorRegistry } = await startStack(redis, keys, redisUrl)
     const trades = await listen(`${ws}/ws/bybit/BTCUSDT/trades`)
     await subscribed(redis, keys.liveChannel('trades', 'bybit', 'BTCUSDT'))
-    const reconnects = metric(ingestorRegistry, 'takashi_ingestor_reconnects_total', 'exchange=')
+    const reconnects = metricSum(ingestorRegistry, 'takashi_ingestor_reconnects_total', 'exchange=')
     expect(fake.connections().map((c) => c.topics)).toEqual([TOPICS])
 
     fake.answerPings(false)

@@ -1,6 +1,7 @@
 import {
   cleanups,
   listen,
+  metricSum,
   silent,
   startAggregator,
   startGatewayReplica,
@@ -23,17 +24,6 @@ const KEYS = [
   'liquidation-orders:SWAP',
   `candle1m:${BTC}`,
 ]
-
-/** The sum of a metric's series whose labels contain `label` (one per connection). */
-function metric(registry: Registry, name: string, label: string) {
-  return async () => {
-    const text = await registry.getSingleMetricAsString(name)
-    return text
-      .split('\n')
-      .filter((row) => !row.startsWith('#') && row.includes(label))
-      .reduce((sum, row) => sum + Number(row.split(' ').at(-1) ?? 0), 0)
-  }
-}
 
 async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
   const okx = adapters.okx
@@ -240,7 +230,7 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
         [true, 64006, 1.5],
       ])
 
-    const invalid = metric(
+    const invalid = metricSum(
       ingestorRegistry,
       'takashi_ingestor_invalid_frames_total',
       'kind="invalid"'
@@ -300,7 +290,7 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
     redisUrl,
   }) => {
     const { fake, ingestorRegistry } = await startStack(redis, keys, redisUrl)
-    const reconnects = metric(ingestorRegistry, 'takashi_ingestor_reconnects_total', 'exchange=')
+    const reconnects = metricSum(ingestorRegistry, 'takashi_ingestor_reconnects_total', 'exchange=')
     const subscriptions = () =>
       fake
         .connections()

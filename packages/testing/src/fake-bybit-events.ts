@@ -2,6 +2,8 @@
 // (decimals as strings; WebSocket times as numbers, REST list times as strings; shared
 // exchange-formats §2).
 
+import { fixedIntervalMs } from './candle-time.ts'
+
 type Decimal = string | number
 
 /** Bybit's kline interval names, by canonical interval. */
@@ -68,20 +70,6 @@ export type BybitTickerFields = Partial<{
   turnover24h: Decimal
 }>
 
-const KLINE_MS: Record<string, number> = {
-  '1m': 60_000,
-  '3m': 180_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '30m': 1_800_000,
-  '1h': 3_600_000,
-  '2h': 7_200_000,
-  '4h': 14_400_000,
-  '6h': 21_600_000,
-  '12h': 43_200_000,
-  '1d': 86_400_000,
-}
-
 export const bybitEvents = {
   /** A `publicTrade` element; `side` is the taker's. */
   trade(input: {
@@ -107,7 +95,7 @@ export const bybitEvents = {
 
   /** A `kline` element (canonical interval in, Bybit's name out). */
   kline(input: BybitKlineInput) {
-    const length = KLINE_MS[input.interval] ?? 60_000
+    const length = fixedIntervalMs(input.interval) ?? 60_000
     return {
       start: input.start,
       end: input.start + length - 1,
