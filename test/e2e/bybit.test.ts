@@ -17,10 +17,12 @@ import {
   bybitTopic,
   redisTest as test,
   startFakeBybit,
+  type BybitInstrument,
 } from '@takashi/testing'
 import { createIngestor } from '../../services/ingestor/src/ingestor.ts'
 
 const MINUTE = 60_000
+const HOUR = 60 * MINUTE
 const TOPICS = [
   'tickers.BTCUSDT',
   'publicTrade.BTCUSDT',
@@ -28,12 +30,25 @@ const TOPICS = [
   'kline.1.BTCUSDT',
 ]
 
-async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
+async function startStack(
+  redis: Redis,
+  keys: Keys,
+  redisUrl: string,
+  instruments: BybitInstrument[] = [{ symbol: 'BTCUSDT', fundingInterval: 240 }]
+) {
   const bybit = adapters.bybit
   if (!bybit) throw new Error('no bybit adapter')
   const fake = await startFakeBybit()
   cleanups.push(() => fake.close())
-  fake.rest.setInstruments([{ symbol: 'BTCUSDT', fundingInterval: 240 }])
+  fake.rest.setInstruments(instruments)
+  // settled hourly; only read for an instrument that gives no period
+  fake.rest.setFundingHistory(
+    'BTCUSDT',
+    [3, 2, 1].map((hoursAgo) => ({
+      fundingRate: '0.00005',
+      fundingRateTimestamp: Date.now() - (Date.now() % HOUR) - hoursAgo * HOUR,
+    }))
+  )
   const lastOpen = Date.now() - (Date.now() % MINUTE)
   fake.rest.setKlines(
     'BTCUSDT',
@@ -283,6 +298,48 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
       await fetch(`${http}/bybit/funding-rate/BTCUSDT`)
     ).json()) as Record<string, unknown>
     expect(fundingRate).toMatchObject({ funding_rate: 0.0001, interval_hours: 4 })
+    expect(fake.requests.some((r) => r.path === '/v5/market/funding/history')).toBe(false)
+  })
+
+  test('an instrument without a funding period takes it from the funding history', async ({
+    redis,
+    keys,
+    redisUrl,
+  }) => {
+    const { fake, ws, http } = await startStack(redis, keys, redisUrl, [
+      { symbol: 'BTCUSDT', fundingInterval: null },
+    ])
+    await expect
+      .poll(() => fake.requests.filter((r) => r.path === '/v5/market/funding/history'))
+      .toEqual([
+        {
+          method: 'GET',
+          path: '/v5/market/funding/history',
+          query: { category: 'linear', symbol: 'BTCUSDT', limit: '3' },
+        },
+      ])
+    const funding = await listen(`${ws}/ws/bybit/BTCUSDT/funding-rate`)
+    await subscribed(redis, keys.liveChannel('funding-rate', 'bybit', 'BTCUSDT'))
+    // the next funding change is published with the hourly period the settlements show
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    fake.emit(
+      bybitTopic.tickers('BTCUSDT'),
+      bybitEvents.ticker('BTCUSDT', { fundingRate: '0.00002' }),
+      'delta'
+    )
+    await expect.poll(() => funding.at(-1)?.funding_rate).toBe(0.00002)
+    expect(funding.at(-1)).toMatchObject({
+      exchange: 'bybit',
+      symbol: 'BTCUSDT',
+      interval_hours: 1,
+      next_funding_time: 1_900_000_000_000,
+      mark_price: 64010.5,
+    })
+    const rest = (await (await fetch(`${http}/bybit/funding-rate/BTCUSDT`)).json()) as Record<
+      string,
+      unknown
+    >
+    expect(rest).toMatchObject({ funding_rate: 0.00002, interval_hours: 1 })
   })
 
   test('a venue that stops answering pings, or drops the socket, is reconnected with every topic', async ({

@@ -73,6 +73,15 @@ async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
     )
   fake.rest.setCandles('BTC', '1m', history('BTC', 64000))
   fake.rest.setCandles('kPEPE', '1m', history('kPEPE', 0))
+  // hourly settlements: the funding_interval poll reads the period from them
+  fake.rest.setFundingHistory(
+    'BTC',
+    [3, 2, 1].map((hoursAgo) => ({
+      fundingRate: '0.0000125',
+      premium: '-0.0003',
+      time: Date.now() - (Date.now() % HOUR) - hoursAgo * HOUR,
+    }))
+  )
   fake.rest.setAssetCtx(
     'BTC',
     hyperliquidEvents.assetCtx({
@@ -376,6 +385,13 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
       mark_price: 0.011399,
     })
     expect(rate.next_funding_time).toBe(Math.floor(rate.received_at! / HOUR) * HOUR + HOUR)
+    // the funding period was read from each coin's last four hours of settlements
+    const fundingCoins = () =>
+      fake.requests
+        .filter((request) => request.type === 'fundingHistory')
+        .map((request) => (request.body as { coin: string }).coin)
+        .sort()
+    await expect.poll(fundingCoins).toEqual(['BTC', 'kPEPE'])
     expect(fake.requests.filter((request) => request.type === 'metaAndAssetCtxs')).toHaveLength(2)
 
     // the venue's 422 (text/plain) and 500 answers come back as upstream errors, not crashes

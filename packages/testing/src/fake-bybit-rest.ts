@@ -12,8 +12,14 @@ export interface BybitInstrument {
   contractType?: 'LinearPerpetual' | 'LinearFutures'
   status?: 'Trading' | 'PreLaunch' | 'Settling' | 'Closed'
   settleCoin?: string
-  /** minutes */
-  fundingInterval?: number
+  /** minutes; default 480; null leaves the field out */
+  fundingInterval?: number | null
+}
+
+/** One settled funding as `/v5/market/funding/history` lists it. */
+export interface BybitFundingRow {
+  fundingRate: string
+  fundingRateTimestamp: number
 }
 
 export interface BybitOpenInterestRow {
@@ -32,6 +38,8 @@ export interface FakeBybitRest {
   setTicker(symbol: string, fields: BybitTickerFields): void
   /** `intervalTime` as Bybit names it: 5min, 15min, 30min, 1h, 4h, 1d */
   setOpenInterest(symbol: string, intervalTime: string, rows: BybitOpenInterestRow[]): void
+  /** settled fundings in any order; the venue answers newest first */
+  setFundingHistory(symbol: string, rows: BybitFundingRow[]): void
   /** the next request to `path` gets this answer instead (queued when called repeatedly) */
   failNext(path: string, status: number, body?: unknown): void
 }
@@ -79,6 +87,7 @@ export function createFakeBybitRest(now: () => number, requestsPer5s = BYBIT_REQ
   const klines = new Map<string, BybitKlineRow[]>()
   const tickers = new Map<string, BybitTickerFields>()
   const openInterest = new Map<string, BybitOpenInterestRow[]>()
+  const fundings = new Map<string, BybitFundingRow[]>()
   const faults = new Map<string, Answer[]>()
   const requests: RecordedBybitRequest[] = []
   const recent: number[] = []
@@ -96,7 +105,7 @@ export function createFakeBybitRest(now: () => number, requestsPer5s = BYBIT_REQ
         baseCoin: item.symbol.replace(/(USDT|PERP|-.*)$/, ''),
         quoteCoin: item.settleCoin ?? 'USDT',
         settleCoin: item.settleCoin ?? 'USDT',
-        fundingInterval: item.fundingInterval ?? 480,
+        ...(item.fundingInterval !== null && { fundingInterval: item.fundingInterval ?? 480 }),
       }))
     return ok({ category: 'linear', list, nextPageCursor: '' }, time)
   }
@@ -137,11 +146,32 @@ export function createFakeBybitRest(now: () => number, requestsPer5s = BYBIT_REQ
     return ok({ category: 'linear', symbol: query.symbol, list, nextPageCursor: '' }, time)
   }
 
+  /** newest first up to `endTime`; a start time without an end is refused, as Bybit does */
+  function fundingHistory(query: Query, time: number): Answer {
+    if (!listed(query.symbol)) return paramsError('symbol invalid', time)
+    if (query.startTime !== undefined && query.endTime === undefined)
+      return paramsError('endTime is required with startTime', time)
+    const limit = Math.min(Number(query.limit ?? 200), 200)
+    const start = query.startTime === undefined ? -Infinity : Number(query.startTime)
+    const end = query.endTime === undefined ? Infinity : Number(query.endTime)
+    const list = (fundings.get(query.symbol ?? '') ?? [])
+      .filter((row) => row.fundingRateTimestamp >= start && row.fundingRateTimestamp <= end)
+      .sort((a, b) => b.fundingRateTimestamp - a.fundingRateTimestamp)
+      .slice(0, limit)
+      .map((row) => ({
+        symbol: query.symbol,
+        fundingRate: row.fundingRate,
+        fundingRateTimestamp: String(row.fundingRateTimestamp),
+      }))
+    return ok({ category: 'linear', list }, time)
+  }
+
   const routes: Record<string, (query: Query, time: number) => Answer> = {
     '/v5/market/instruments-info': instrumentsInfo,
     '/v5/market/kline': kline,
     '/v5/market/tickers': tickerList,
     '/v5/market/open-interest': openInterestHistory,
+    '/v5/market/funding/history': fundingHistory,
   }
 
   function answer(path: string, query: Query, time: number): Answer {
@@ -193,6 +223,12 @@ export function createFakeBybitRest(now: () => number, requestsPer5s = BYBIT_REQ
     setOpenInterest(symbol, intervalTime, rows) {
       openInterest.set(
         `${symbol}:${intervalTime}`,
+        rows.map((row) => ({ ...row }))
+      )
+    },
+    setFundingHistory(symbol, rows) {
+      fundings.set(
+        symbol,
         rows.map((row) => ({ ...row }))
       )
     },

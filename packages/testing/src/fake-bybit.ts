@@ -9,6 +9,7 @@ import { startVenueServer } from './venue-server.ts'
 export * from './fake-bybit-events.ts'
 export { candleOpenAt, nextCandleOpen } from './candle-time.ts'
 export type {
+  BybitFundingRow,
   BybitInstrument,
   BybitOpenInterestRow,
   FakeBybitRest,

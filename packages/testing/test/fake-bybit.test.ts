@@ -183,6 +183,42 @@ describe('fake Bybit REST', () => {
     )
     expect(failed.status).toBe(500)
   })
+
+  test('funding history: newest first up to endTime; a start time alone is refused', async () => {
+    const bybit = await start({ now: () => 7 })
+    bybit.rest.setInstruments([{ symbol: 'BTCUSDT', fundingInterval: null }])
+    const instruments = (await (
+      await fetch(`${bybit.restUrl}/v5/market/instruments-info?category=linear`)
+    ).json()) as { result: { list: Record<string, unknown>[] } }
+    expect(instruments.result.list[0]).not.toHaveProperty('fundingInterval')
+    const HOUR = 3_600_000
+    bybit.rest.setFundingHistory(
+      'BTCUSDT',
+      [1, 2, 3].map((i) => ({ fundingRate: `0.000${i}`, fundingRateTimestamp: i * HOUR }))
+    )
+    const ask = async (query: string) =>
+      (await (
+        await fetch(`${bybit.restUrl}/v5/market/funding/history?category=linear&${query}`)
+      ).json()) as Record<string, unknown>
+    expect(await ask(`symbol=BTCUSDT&endTime=${2 * HOUR}&limit=5`)).toEqual({
+      retCode: 0,
+      retMsg: 'OK',
+      result: {
+        category: 'linear',
+        list: [
+          { symbol: 'BTCUSDT', fundingRate: '0.0002', fundingRateTimestamp: String(2 * HOUR) },
+          { symbol: 'BTCUSDT', fundingRate: '0.0001', fundingRateTimestamp: String(HOUR) },
+        ],
+      },
+      retExtInfo: {},
+      time: 7,
+    })
+    expect(await ask('symbol=BTCUSDT&limit=1')).toMatchObject({
+      result: { list: [{ fundingRateTimestamp: String(3 * HOUR) }] },
+    })
+    expect(await ask('symbol=BTCUSDT&startTime=0')).toMatchObject({ retCode: 10001 })
+    expect(await ask('symbol=ETHUSDT')).toMatchObject({ retCode: 10001 })
+  })
 })
 
 describe('fake Bybit tickers', () => {

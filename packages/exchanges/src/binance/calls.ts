@@ -6,12 +6,12 @@ import type {
   SpikeTimeframe,
 } from '@takashi/schemas'
 import type { CandleRequest, MarketInfo, ParseContext, PollSpec, RestClient } from '../adapter.ts'
+import { forEachSymbol, fundingIntervalPoll } from '../funding-history.ts'
 import { BinanceResponseError } from './errors.ts'
 import { toNative } from './symbols.ts'
 import {
   exchangeInfoRequest,
   fundingHistoryRequest,
-  fundingIntervalHoursFrom,
   klinesRequest,
   openInterestHistRequest,
   openInterestRequest,
@@ -78,21 +78,6 @@ export async function openInterestHistory(
   return parseOpenInterestHistory(body, symbol, ctx)
 }
 
-/**
- * Runs `fn` for every symbol; a failing symbol does not hide the others' results, but when
- * every symbol fails the poll fails (so the ingestor counts and logs it).
- */
-async function forEachSymbol<T>(
-  symbols: readonly string[],
-  fn: (symbol: string) => Promise<T>
-): Promise<T[]> {
-  const settled = await Promise.allSettled(symbols.map(fn))
-  const values = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
-  const failure = settled.find((result) => result.status === 'rejected')
-  if (values.length === 0 && failure) throw failure.reason
-  return values
-}
-
 export function createPolls(symbols: readonly string[]): PollSpec[] {
   return [
     {
@@ -103,18 +88,9 @@ export function createPolls(symbols: readonly string[]): PollSpec[] {
         return records.map((record) => ({ kind: 'open_interest', record }))
       },
     },
-    {
-      // Funding periods differ per symbol (8 h, 4 h, 1 h); the last two funding times tell.
-      name: 'funding_interval',
-      everyMs: 30 * 60_000,
-      async run(rest, ctx): Promise<NormalizedRecord[]> {
-        await forEachSymbol(symbols, async (symbol) => {
-          const body = await rest.request(fundingHistoryRequest({ symbol, limit: 3 }))
-          const hours = fundingIntervalHoursFrom(parseFundingHistory(body))
-          if (hours !== null) ctx.market.fundingIntervalHours.set(symbol, hours)
-        })
-        return []
-      },
-    },
+    // Funding periods differ per symbol (8 h, 4 h, 1 h); the last two funding times tell.
+    fundingIntervalPoll(symbols, async (rest, symbol) =>
+      parseFundingHistory(await rest.request(fundingHistoryRequest({ symbol, limit: 3 })))
+    ),
   ]
 }

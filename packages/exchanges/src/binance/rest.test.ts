@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest'
 import { FundingRate, Ohlc, OpenInterest } from '@takashi/schemas'
 import type { RestClient, RestRequest } from '../adapter.ts'
+import { fundingIntervalHoursFrom } from '../funding-history.ts'
 import { BinanceResponseError } from './errors.ts'
 import { binance } from './index.ts'
 import {
   exchangeInfoRequest,
   fundingHistoryRequest,
-  fundingIntervalHoursFrom,
   klinesRequest,
   klinesWeight,
   openInterestHistRequest,
@@ -292,34 +292,6 @@ describe('funding history', () => {
       { time: 1570665600003, rate: 0.0001 },
     ])
     expect(fundingIntervalHoursFrom(history)).toBe(8)
-  })
-
-  test.each([
-    [[], null],
-    [[{ time: 1, rate: 0 }], null],
-    [
-      [
-        { time: 3_600_000 * 5, rate: 0 },
-        { time: 3_600_000, rate: 0 },
-      ],
-      4,
-    ],
-    [
-      [
-        { time: 0, rate: 0 },
-        { time: 3_599_000, rate: 0 },
-      ],
-      1,
-    ],
-    [
-      [
-        { time: 7, rate: 0 },
-        { time: 7, rate: 0 },
-      ],
-      null,
-    ],
-  ])('fundingIntervalHoursFrom(%j) = %s', (history, hours) => {
-    expect(fundingIntervalHoursFrom(history)).toBe(hours)
   })
 })
 

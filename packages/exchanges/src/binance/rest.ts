@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { FundingRate, Interval, Ohlc, OpenInterest } from '@takashi/schemas'
 import type { CandleRequest, MarketInfo, ParseContext, RestRequest } from '../adapter.ts'
+import type { FundingPoint } from '../funding-history.ts'
 import { BinanceResponseError } from './errors.ts'
 import { DEFAULT_FUNDING_INTERVAL_HOURS } from './parse.ts'
 import { fromNative, toNative } from './symbols.ts'
@@ -202,26 +203,11 @@ export function fundingHistoryRequest(request: {
   }
 }
 
-export interface FundingPoint {
-  time: number
-  rate: number
-}
-
 /** Funding history, oldest first. */
 export function parseFundingHistory(body: unknown): FundingPoint[] {
   return validate(z.array(BinanceFundingRateItem), body, PATHS.fundingRate)
     .map((item) => ({ time: item.fundingTime, rate: Number(item.fundingRate) }))
     .sort((a, b) => a.time - b.time)
-}
-
-/** The funding period: the gap between the last two funding times, in whole hours; null if unknown. */
-export function fundingIntervalHoursFrom(history: readonly FundingPoint[]): number | null {
-  const times = history.map((point) => point.time).sort((a, b) => a - b)
-  const last = times.at(-1)
-  const previous = times.at(-2)
-  if (last === undefined || previous === undefined) return null
-  const hours = Math.round((last - previous) / 3_600_000)
-  return hours > 0 ? hours : null
 }
 
 export const OPEN_INTEREST_PERIODS = [

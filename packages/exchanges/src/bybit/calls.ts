@@ -6,12 +6,20 @@ import type {
   SpikeTimeframe,
 } from '@takashi/schemas'
 import type { CandleRequest, MarketInfo, ParseContext, PollSpec, RestClient } from '../adapter.ts'
+import {
+  FUNDING_INTERVAL_POLL_MS,
+  forEachSymbol,
+  learnFundingInterval,
+  type FundingPoint,
+} from '../funding-history.ts'
 import { BybitResponseError } from './errors.ts'
 import { tickerFundingRate, tickerOpenInterest } from './parse.ts'
 import {
+  fundingHistoryRequest,
   instrumentsRequest,
   klineRequest,
   openInterestHistoryRequest,
+  parseFundingHistory,
   parseInstruments,
   parseKlines,
   parseOpenInterestHistory,
@@ -26,20 +34,47 @@ import {
 /** More than 500 linear instruments exist: at most this many pages of 1,000 are read. */
 const MAX_INSTRUMENT_PAGES = 10
 
-/** Every trading USDT perpetual; remembers each one's funding period. */
-export async function loadMarkets(rest: RestClient, ctx: ParseContext): Promise<MarketInfo> {
-  const symbols = new Set<string>()
+/** Every trading USDT perpetual, with its funding period in hours where the instrument gives one. */
+async function readInstruments(rest: RestClient): Promise<Map<string, number | undefined>> {
+  const symbols = new Map<string, number | undefined>()
   let cursor: string | undefined
   for (let page = 0; page < MAX_INSTRUMENT_PAGES; page++) {
     const parsed = parseInstruments(await rest.request(instrumentsRequest(cursor)))
-    for (const [symbol, hours] of parsed.symbols) {
-      symbols.add(symbol)
-      if (hours !== undefined && hours > 0) ctx.market.fundingIntervalHours.set(symbol, hours)
-    }
+    for (const [symbol, hours] of parsed.symbols) symbols.set(symbol, hours)
     cursor = parsed.nextCursor
     if (cursor === undefined) break
   }
-  return { symbols, restWeightPerMinute: REST_WEIGHT_PER_MINUTE }
+  return symbols
+}
+
+/** Stores the funding periods the instruments give; returns the symbols that have one. */
+function rememberPeriods(
+  instruments: Map<string, number | undefined>,
+  ctx: ParseContext
+): Set<string> {
+  const known = new Set<string>()
+  for (const [symbol, hours] of instruments) {
+    if (hours === undefined || hours <= 0) continue
+    ctx.market.fundingIntervalHours.set(symbol, hours)
+    known.add(symbol)
+  }
+  return known
+}
+
+/** Every trading USDT perpetual; remembers each one's funding period. */
+export async function loadMarkets(rest: RestClient, ctx: ParseContext): Promise<MarketInfo> {
+  const instruments = await readInstruments(rest)
+  rememberPeriods(instruments, ctx)
+  return { symbols: new Set(instruments.keys()), restWeightPerMinute: REST_WEIGHT_PER_MINUTE }
+}
+
+/** The latest settled fundings of a symbol, oldest first. */
+export async function fundingHistory(
+  rest: RestClient,
+  symbol: string,
+  limit = 3
+): Promise<FundingPoint[]> {
+  return parseFundingHistory(await rest.request(fundingHistoryRequest({ symbol, limit })))
 }
 
 export async function candles(
@@ -88,15 +123,20 @@ export async function openInterestHistory(
 
 /**
  * Tickers stream open interest, funding and mark price; only the funding periods, which Bybit
- * changes per symbol now and then, are refreshed from the instruments.
+ * changes per symbol now and then, are refreshed from the instruments. A tracked symbol whose
+ * instrument gives no period has it read from its last funding times instead.
  */
-export function createPolls(): PollSpec[] {
+export function createPolls(symbols: readonly string[]): PollSpec[] {
   return [
     {
       name: 'funding_interval',
-      everyMs: 30 * 60_000,
+      everyMs: FUNDING_INTERVAL_POLL_MS,
       async run(rest, ctx): Promise<NormalizedRecord[]> {
-        await loadMarkets(rest, ctx)
+        const known = rememberPeriods(await readInstruments(rest), ctx)
+        const unknown = symbols.filter((symbol) => !known.has(symbol))
+        await forEachSymbol(unknown, (symbol) =>
+          learnFundingInterval(symbol, fundingHistory(rest, symbol), ctx)
+        )
         return []
       },
     },

@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'vitest'
 import type { RestClient, RestRequest } from '../adapter.ts'
-import { candles, fundingRate, loadMarkets, openInterest, openInterestHistory } from './calls.ts'
+import {
+  candles,
+  fundingHistory,
+  fundingRate,
+  loadMarkets,
+  openInterest,
+  openInterestHistory,
+} from './calls.ts'
+import { bybit } from './index.ts'
 import { klineRequest, parseKlines, REST_WEIGHT_PER_MINUTE } from './rest.ts'
 import { fixtureJson, RECEIVED_AT, testContext } from './test-fixtures.ts'
 
@@ -122,6 +130,65 @@ describe('Bybit REST', () => {
       intervalTime: '5min',
       limit: 100,
     })
+  })
+
+  test('funding history: the latest settlements, oldest first', async () => {
+    const { client, requests } = answering({
+      '/v5/market/funding/history': [fixtureJson('rest_funding_history.json')],
+    })
+    expect(await fundingHistory(client, 'BTCUSDT')).toEqual([
+      { time: 1683561600000, rate: 0.00375 },
+      { time: 1683590400000, rate: 0.00121833 },
+      { time: 1683619200000, rate: 0.0001 },
+    ])
+    expect(requests[0]?.query).toEqual({ category: 'linear', symbol: 'BTCUSDT', limit: 3 })
+  })
+
+  test('funding poll: periods from the instruments, from funding history where they give none', async () => {
+    // XRPUSDT is listed without a `fundingInterval`; its last settlements are 4 h apart
+    const instruments = {
+      retCode: 0,
+      retMsg: 'OK',
+      result: {
+        list: [
+          ...(fixtureJson('rest_instruments_info.json') as { result: { list: unknown[] } }).result
+            .list,
+          {
+            symbol: 'XRPUSDT',
+            contractType: 'LinearPerpetual',
+            status: 'Trading',
+            settleCoin: 'USDT',
+          },
+        ],
+        nextPageCursor: '',
+      },
+    }
+    const history = (times: number[]) => ({
+      retCode: 0,
+      retMsg: 'OK',
+      result: {
+        list: times.map((time) => ({
+          symbol: 'XRPUSDT',
+          fundingRate: '0.0001',
+          fundingRateTimestamp: String(time),
+        })),
+      },
+    })
+    const { client, requests } = answering({
+      '/v5/market/instruments-info': [instruments],
+      '/v5/market/funding/history': [history([1683619200000, 1683604800000, 1683590400000])],
+    })
+    const [poll, ...others] = bybit.polls(['BTCUSDT', 'XRPUSDT'])
+    expect(others).toEqual([])
+    expect([poll?.name, poll?.everyMs]).toEqual(['funding_interval', 30 * 60_000])
+    const ctx = testContext(['BTCUSDT', 'XRPUSDT'])
+    expect(await poll?.run(client, ctx)).toEqual([])
+    expect(ctx.market.fundingIntervalHours.get('BTCUSDT')).toBe(8)
+    expect(ctx.market.fundingIntervalHours.get('XRPUSDT')).toBe(4)
+    // only the symbol the instruments left without a period costs a history request
+    expect(
+      requests.filter((r) => r.path === '/v5/market/funding/history').map((r) => r.query)
+    ).toEqual([{ category: 'linear', symbol: 'XRPUSDT', limit: 3 }])
   })
 
   test('retCode ≠ 0 with HTTP 200 is an error naming the path and the code', () => {

@@ -7,11 +7,13 @@ import {
   type SpikeTimeframe,
 } from '@takashi/schemas'
 import type { CandleRequest, ParseContext, RestRequest } from '../adapter.ts'
+import type { FundingPoint } from '../funding-history.ts'
 import { describeIssue } from '../wire-common.ts'
 import { BybitResponseError } from './errors.ts'
 import { fromNative, intervalToNative, toNative } from './symbols.ts'
 import {
   BybitEnvelope,
+  BybitFundingHistoryResult,
   BybitInstrumentsResult,
   BybitKlineResult,
   BybitOpenInterestResult,
@@ -26,6 +28,7 @@ export const PATHS = {
   openInterest: '/v5/market/open-interest',
   tickers: '/v5/market/tickers',
   instruments: '/v5/market/instruments-info',
+  fundingHistory: '/v5/market/funding/history',
 } as const
 
 /**
@@ -166,4 +169,19 @@ export function parseOpenInterestHistory(
       open_interest_usd: null,
     }))
     .sort((a, b) => a.timestamp - b.timestamp)
+}
+
+/** The latest `limit` settled fundings (Bybit refuses a start time without an end). */
+export function fundingHistoryRequest(request: { symbol: string; limit: number }): RestRequest {
+  return get(PATHS.fundingHistory, {
+    symbol: native(request.symbol),
+    limit: Math.min(request.limit, 200),
+  })
+}
+
+/** Settled fundings (newest first on the wire), oldest first. */
+export function parseFundingHistory(body: unknown): FundingPoint[] {
+  return resultOf(BybitFundingHistoryResult, body, PATHS.fundingHistory)
+    .list.map((item) => ({ time: item.fundingRateTimestamp, rate: Number(item.fundingRate) }))
+    .sort((a, b) => a.time - b.time)
 }

@@ -143,3 +143,17 @@ export const BybitInstrumentsResult = z.object({
   ),
   nextPageCursor: z.string().optional(),
 })
+
+/**
+ * GET /v5/market/funding/history result, newest first. Docs example:
+ * {"category":"linear","list":[{"symbol":"ETHPERP","fundingRate":"0.0001","fundingRateTimestamp":"1672041600000"}]}
+ */
+export const BybitFundingHistoryResult = z.object({
+  list: z.array(
+    z.object({
+      symbol: z.string(),
+      fundingRate: decimal,
+      fundingRateTimestamp: millisText,
+    })
+  ),
+})

@@ -1,11 +1,14 @@
 import type { FundingRate, Ohlc, OpenInterest } from '@takashi/schemas'
 import type { CandleRequest, MarketInfo, ParseContext, PollSpec, RestClient } from '../adapter.ts'
+import { fundingIntervalPoll, type FundingPoint } from '../funding-history.ts'
 import {
   assetCtxOf,
   candleSnapshotRequest,
+  fundingHistoryRequest,
   metaAndAssetCtxsRequest,
   metaRequest,
   parseCandleSnapshot,
+  parseFundingHistory,
   parseMeta,
   parseMetaAndAssetCtxs,
   toFundingRate,
@@ -58,10 +61,24 @@ export async function fundingRate(
   return toFundingRate(await assetCtx(rest, symbol, ctx), symbol, ctx)
 }
 
+/** Settlements are hourly: four hours of history show the period (and any change to it). */
+const FUNDING_HISTORY_WINDOW_MS = 4 * 3_600_000
+
+/** The symbol's settled fundings of the last few hours, oldest first. */
+export async function fundingHistory(
+  rest: RestClient,
+  symbol: string,
+  ctx: Pick<ParseContext, 'receivedAt'>
+): Promise<FundingPoint[]> {
+  const startTime = ctx.receivedAt - FUNDING_HISTORY_WINDOW_MS
+  return parseFundingHistory(await rest.request(fundingHistoryRequest({ symbol, startTime })))
+}
+
 /**
- * No polls: `activeAssetCtx` streams open interest, funding and mark price, and the funding
- * period is always one hour. (There is no open interest history endpoint to poll either.)
+ * `activeAssetCtx` streams open interest, funding and mark price; only the funding period is
+ * polled, from the settlement times (hourly now; 8-hourly in 2023). Hyperliquid keeps no open
+ * interest history to poll.
  */
-export function createPolls(): PollSpec[] {
-  return []
+export function createPolls(symbols: readonly string[]): PollSpec[] {
+  return [fundingIntervalPoll(symbols, fundingHistory)]
 }

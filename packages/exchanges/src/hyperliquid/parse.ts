@@ -1,5 +1,5 @@
 import type { FundingRate, NormalizedRecord, Ohlc, OpenInterest } from '@takashi/schemas'
-import { tradeEventId, type ParseContext, type ParseResult } from '../adapter.ts'
+import { tradeEventId, type MarketState, type ParseContext, type ParseResult } from '../adapter.ts'
 import { streamName } from './subscriptions.ts'
 import { fromNative, intervalFromNative } from './symbols.ts'
 import {
@@ -175,14 +175,18 @@ function parseActiveAssetCtx(data: unknown, ctx: ParseContext): ParseResult {
     stream: name,
     records: [
       { kind: 'open_interest', record: assetCtxOpenInterest(parsed.data.ctx, symbol, at) },
-      { kind: 'funding_rate', record: assetCtxFundingRate(parsed.data.ctx, symbol, at) },
+      {
+        kind: 'funding_rate',
+        record: assetCtxFundingRate(parsed.data.ctx, symbol, at, ctx.market),
+      },
     ],
   }
 }
 
-/** The next whole hour after `time`: when Hyperliquid's hourly funding is next paid. */
-export function nextFundingTime(time: number): number {
-  return Math.floor(time / HOUR_MS) * HOUR_MS + HOUR_MS
+/** The next funding after `time`: the next whole hour for hourly funding (periods start at 00:00 UTC). */
+export function nextFundingTime(time: number, hours = FUNDING_INTERVAL_HOURS): number {
+  const period = hours * HOUR_MS
+  return Math.floor(time / period) * period + period
 }
 
 /** Open interest in base units, priced at the context's mark price, timed `at`. */
@@ -202,20 +206,25 @@ export function assetCtxOpenInterest(
   }
 }
 
-/** The hourly funding rate with the context's mark price, timed `at`. */
+/**
+ * The funding rate with the context's mark price, timed `at`, per the symbol's period: hourly
+ * unless the funding_interval poll saw other settlement times.
+ */
 export function assetCtxFundingRate(
   assetCtx: HyperliquidPerpAssetCtx,
   symbol: string,
-  at: number
+  at: number,
+  market: Pick<MarketState, 'fundingIntervalHours'>
 ): FundingRate {
+  const hours = market.fundingIntervalHours.get(symbol) ?? FUNDING_INTERVAL_HOURS
   return {
     exchange: 'hyperliquid',
     symbol,
     timestamp: at,
     received_at: at,
     funding_rate: Number(assetCtx.funding),
-    interval_hours: FUNDING_INTERVAL_HOURS,
-    next_funding_time: nextFundingTime(at),
+    interval_hours: hours,
+    next_funding_time: nextFundingTime(at, hours),
     mark_price: Number(assetCtx.markPx),
   }
 }

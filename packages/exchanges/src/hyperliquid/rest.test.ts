@@ -292,7 +292,44 @@ describe('REST calls through the client', () => {
     )
   })
 
-  test('no polls: the WebSocket carries open interest and funding', () => {
-    expect(hyperliquid.polls(['BTCUSDT'])).toEqual([])
+  test('one poll: the funding period from the last four hours of settlements', async () => {
+    const hourly = [3, 2, 1].map((hoursAgo) => ({
+      coin: 'BTC',
+      fundingRate: '0.0000125',
+      premium: '-0.0003',
+      time: RECEIVED_AT - (RECEIVED_AT % HOUR) - hoursAgo * HOUR,
+    }))
+    const venue = fixtureVenue({ fundingHistory: hourly })
+    const polls = hyperliquid.polls(['BTCUSDT'])
+    expect(polls.map((poll) => [poll.name, poll.everyMs])).toEqual([
+      ['funding_interval', 30 * 60_000],
+    ])
+    const ctx = testContext(['BTCUSDT'])
+    expect(await polls[0]!.run(venue.client, ctx)).toEqual([])
+    expect(ctx.market.fundingIntervalHours.get('BTCUSDT')).toBe(1)
+    expect(venue.requests).toEqual([
+      {
+        method: 'POST',
+        path: '/info',
+        body: { type: 'fundingHistory', coin: 'BTC', startTime: RECEIVED_AT - 4 * HOUR },
+        weight: 20,
+      },
+    ])
+  })
+
+  test('a funding period the settlements show is the one records report', async () => {
+    // 8-hourly, as Hyperliquid settled in 2023 (the recorded fundingHistory body)
+    const venue = fixtureVenue({
+      fundingHistory: fixtureJson('rest_info_fundingHistory_BTC_2023-05.json'),
+      metaAndAssetCtxs: bodies.metaAndAssetCtxs,
+    })
+    const ctx = testContext(['BTCUSDT'], 1_684_800_000_022)
+    await hyperliquid.polls(['BTCUSDT'])[0]!.run(venue.client, ctx)
+    expect(ctx.market.fundingIntervalHours.get('BTCUSDT')).toBe(8)
+    expect(await hyperliquid.rest.fundingRate(venue.client, 'BTCUSDT', ctx)).toMatchObject({
+      interval_hours: 8,
+      // the next 8-hour boundary after 2023-05-23 00:00:00.022 UTC
+      next_funding_time: 1_684_828_800_000,
+    })
   })
 })

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { INTERVAL_MS, type FundingRate, type Ohlc, type OpenInterest } from '@takashi/schemas'
 import type { CandleRequest, MarketInfo, ParseContext, RestRequest } from '../adapter.ts'
+import type { FundingPoint } from '../funding-history.ts'
 import { HyperliquidResponseError } from './errors.ts'
 import { assetCtxFundingRate, assetCtxOpenInterest } from './parse.ts'
 import { fromNative, toNative } from './symbols.ts'
@@ -107,9 +108,9 @@ export function toOpenInterest(
 export function toFundingRate(
   assetCtx: HyperliquidPerpAssetCtx,
   symbol: string,
-  ctx: Pick<ParseContext, 'receivedAt'>
+  ctx: Pick<ParseContext, 'receivedAt' | 'market'>
 ): FundingRate {
-  return assetCtxFundingRate(assetCtx, symbol, ctx.receivedAt)
+  return assetCtxFundingRate(assetCtx, symbol, ctx.receivedAt, ctx.market)
 }
 
 /** Hyperliquid serves only the most recent 5000 candles of a series. */
@@ -179,11 +180,6 @@ export function fundingHistoryRequest(request: {
 }): RestRequest {
   const { symbol, ...window } = request
   return info('fundingHistory', { coin: coinOf(symbol), ...window })
-}
-
-export interface FundingPoint {
-  time: number
-  rate: number
 }
 
 /** Funding history, oldest first. */

@@ -1,0 +1,91 @@
+import { describe, expect, test } from 'vitest'
+import type { RestClient } from './adapter.ts'
+import {
+  FUNDING_INTERVAL_POLL_MS,
+  forEachSymbol,
+  fundingIntervalHoursFrom,
+  fundingIntervalPoll,
+} from './funding-history.ts'
+import { testContext } from './test-fixtures.ts'
+
+const HOUR = 3_600_000
+const unusedClient: RestClient = {
+  request: () => Promise.reject(new Error('the history function is given, not the client')),
+}
+
+describe('fundingIntervalHoursFrom', () => {
+  test.each([
+    [[], null],
+    [[{ time: 1, rate: 0 }], null],
+    [
+      [
+        { time: HOUR * 5, rate: 0 },
+        { time: HOUR, rate: 0 },
+      ],
+      4,
+    ],
+    [
+      [
+        { time: 0, rate: 0 },
+        { time: 3_599_000, rate: 0 },
+      ],
+      1,
+    ],
+    [
+      [
+        { time: 7, rate: 0 },
+        { time: 7, rate: 0 },
+      ],
+      null,
+    ],
+    // a period changed from 8 h to 4 h: the newest gap counts
+    [
+      [
+        { time: 0, rate: 0 },
+        { time: 8 * HOUR, rate: 0 },
+        { time: 12 * HOUR, rate: 0 },
+      ],
+      4,
+    ],
+  ])('fundingIntervalHoursFrom(%j) = %s', (history, hours) => {
+    expect(fundingIntervalHoursFrom(history)).toBe(hours)
+  })
+})
+
+describe('forEachSymbol', () => {
+  test('one failing symbol leaves the others; all failing fails with the first reason', async () => {
+    const half = await forEachSymbol(['A', 'B', 'C'], (symbol) =>
+      symbol === 'B' ? Promise.reject(new Error('B down')) : Promise.resolve(symbol.toLowerCase())
+    )
+    expect(half).toEqual(['a', 'c'])
+    await expect(
+      forEachSymbol(['A', 'B'], (symbol) => Promise.reject(new Error(`${symbol} down`)))
+    ).rejects.toThrow('A down')
+    expect(await forEachSymbol([], () => Promise.resolve(1))).toEqual([])
+  })
+})
+
+describe('fundingIntervalPoll', () => {
+  test('stores each period the history shows and keeps the known one where it shows none', async () => {
+    const histories: Record<string, number[]> = {
+      BTCUSDT: [0, 8 * HOUR, 16 * HOUR],
+      ETHUSDT: [HOUR, 2 * HOUR],
+      SOLUSDT: [HOUR],
+    }
+    const asked: string[] = []
+    const poll = fundingIntervalPoll(Object.keys(histories), (_rest, symbol) => {
+      asked.push(symbol)
+      return Promise.resolve((histories[symbol] ?? []).map((time) => ({ time, rate: 0.0001 })))
+    })
+    const ctx = testContext(Object.keys(histories))
+    ctx.market.fundingIntervalHours.set('SOLUSDT', 4)
+    expect([poll.name, poll.everyMs]).toEqual(['funding_interval', FUNDING_INTERVAL_POLL_MS])
+    expect(await poll.run(unusedClient, ctx)).toEqual([])
+    expect(asked).toEqual(['BTCUSDT', 'ETHUSDT', 'SOLUSDT'])
+    expect(Object.fromEntries(ctx.market.fundingIntervalHours)).toEqual({
+      BTCUSDT: 8,
+      ETHUSDT: 1,
+      SOLUSDT: 4,
+    })
+  })
+})
