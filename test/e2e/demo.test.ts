@@ -51,6 +51,18 @@ describe('pnpm demo', () => {
         const ohlc = `${base}/${exchange}/ohlc/BTCUSDT/1m?limit=3`
         await expect.poll(async () => (await fetch(ohlc)).status, { timeout: 20_000 }).toBe(200)
         expect(Ohlc.array().parse(await (await fetch(ohlc)).json())).toHaveLength(3)
+        // 4h is not streamed (OHLC_INTERVALS): a fetch job asks the simulated venue's REST
+        const fourHours = (await (
+          await fetch(`${base}/${exchange}/ohlc/BTCUSDT/4h?limit=2`)
+        ).json()) as unknown
+        expect(
+          Ohlc.array()
+            .parse(fourHours)
+            .map((candle) => [candle.interval, candle.timestamp % (4 * 3_600_000)])
+        ).toEqual([
+          ['4h', 0],
+          ['4h', 0],
+        ])
         const oi = `${base}/${exchange}/open-interest/BTCUSDT`
         await expect.poll(async () => (await fetch(oi)).status, { timeout: 20_000 }).toBe(200)
         expect(OpenInterest.parse(await (await fetch(oi)).json())).toMatchObject({ exchange })

@@ -16,6 +16,7 @@ export type {
   BinanceOpenInterestHistRow,
   BinancePremiumIndexValue,
 } from './fake-binance-rest-routes.ts'
+import { upsertCandleRow } from './candle-rows.ts'
 
 /** The fake venue's REST state and one-shot faults. */
 export interface FakeBinanceRest {
@@ -153,16 +154,10 @@ export function createFakeBinanceRest(now: () => number) {
     upsertKline(symbol, interval, row, maxRows = Infinity) {
       addSymbol(symbol)
       const key = `${symbol} ${interval}`
-      const rows = klines.get(key) ?? []
-      const last = rows.at(-1)
-      if (last === undefined || last[0] < row[0]) rows.push(row)
-      else {
-        const index = rows.findIndex((existing) => existing[0] >= row[0])
-        if (rows[index]?.[0] === row[0]) rows[index] = row
-        else rows.splice(index, 0, row)
-      }
-      if (rows.length > maxRows) rows.splice(0, rows.length - maxRows)
-      klines.set(key, rows)
+      klines.set(
+        key,
+        upsertCandleRow(klines.get(key) ?? [], row, (r) => r[0], maxRows)
+      )
     },
     setOpenInterest(symbol, value) {
       addSymbol(symbol)

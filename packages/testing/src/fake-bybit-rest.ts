@@ -5,6 +5,7 @@ import {
   type BybitKlineRow,
   type BybitTickerFields,
 } from './fake-bybit-events.ts'
+import { upsertCandleRow } from './candle-rows.ts'
 
 /** A linear instrument as instruments-info lists it. */
 export interface BybitInstrument {
@@ -212,10 +213,11 @@ export function createFakeBybitRest(now: () => number, requestsPer5s = BYBIT_REQ
     },
     upsertKline(symbol, interval, row, maxRows = MAX_KLINES) {
       const key = `${symbol}:${interval}`
-      const rows = (klines.get(key) ?? []).filter((existing) => existing[0] !== row[0])
-      rows.push([...row] as BybitKlineRow)
-      rows.sort((a, b) => Number(a[0]) - Number(b[0]))
-      klines.set(key, rows.slice(-maxRows))
+      const copy = [...row] as BybitKlineRow
+      klines.set(
+        key,
+        upsertCandleRow(klines.get(key) ?? [], copy, (r) => Number(r[0]), maxRows)
+      )
     },
     setTicker(symbol, fields) {
       tickers.set(symbol, { ...tickers.get(symbol), ...fields })

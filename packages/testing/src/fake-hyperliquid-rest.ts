@@ -6,6 +6,7 @@ import {
   type HyperliquidCandleRow,
   type HyperliquidFundingRow,
 } from './fake-hyperliquid-events.ts'
+import { upsertCandleRow } from './candle-rows.ts'
 
 /** A perpetual in `meta.universe`. */
 export interface HyperliquidAsset {
@@ -261,16 +262,10 @@ export function createFakeHyperliquidRest(now: () => number) {
     upsertCandle(coin, interval, row, maxRows = Infinity) {
       list(coin)
       const key = `${coin} ${interval}`
-      const rows = candles.get(key) ?? []
-      const last = rows.at(-1)
-      if (last === undefined || last.t < row.t) rows.push(row)
-      else {
-        const index = rows.findIndex((existing) => existing.t >= row.t)
-        if (rows[index]?.t === row.t) rows[index] = row
-        else rows.splice(index, 0, row)
-      }
-      if (rows.length > maxRows) rows.splice(0, rows.length - maxRows)
-      candles.set(key, rows)
+      candles.set(
+        key,
+        upsertCandleRow(candles.get(key) ?? [], row, (r) => r.t, maxRows)
+      )
     },
     setFundingHistory(coin, rows) {
       list(coin)

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { okxCanonicalInterval, okxInstId, type OkxCandleRow } from './fake-okx-events.ts'
+import { upsertCandleRow } from './candle-rows.ts'
 
 /** A swap as `/api/v5/public/instruments?instType=SWAP` lists it. */
 export interface OkxInstrument {
@@ -148,10 +149,11 @@ export function createFakeOkxRest() {
     },
     upsertCandle(instId, interval, row, maxRows = 1_440) {
       const key = `${instId}:${interval}`
-      const rows = (candles.get(key) ?? []).filter((existing) => existing[0] !== row[0])
-      rows.push([...row] as OkxCandleRow)
-      rows.sort((a, b) => Number(a[0]) - Number(b[0]))
-      candles.set(key, rows.slice(-maxRows))
+      const copy = [...row] as OkxCandleRow
+      candles.set(
+        key,
+        upsertCandleRow(candles.get(key) ?? [], copy, (r) => Number(r[0]), maxRows)
+      )
     },
     setOpenInterest: (instId, value) => void openInterest.set(instId, stamp(value)),
     setFundingRate: (instId, value) => void funding.set(instId, stamp(value)),

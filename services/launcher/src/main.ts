@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { hasRedisServer, startLocalRedis, type LocalRedis } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
-import type { ExchangeId } from '@takashi/schemas'
+import { INTERVALS, type ExchangeId } from '@takashi/schemas'
 import { env, inheritedEnv } from './env.ts'
 import { formatTable, planStack } from './plan.ts'
 import { supervise, type Supervisor } from './supervisor.ts'
@@ -53,7 +53,8 @@ if (demo) {
   const simulation = await startSimulation({
     exchanges: env.EXCHANGES,
     symbols: env.SYMBOLS,
-    intervals: env.OHLC_INTERVALS,
+    // every interval, so REST answers any interval a client asks for, not only the streamed ones
+    intervals: INTERVALS,
     basePort: env.SIMULATOR_PORT,
   })
   simulations.push(simulation)

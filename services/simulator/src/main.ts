@@ -1,4 +1,5 @@
 import { createLogger, onShutdown } from '@takashi/observability'
+import { INTERVALS } from '@takashi/schemas'
 import { env } from './env.ts'
 import { SIMULATED_EXCHANGES, startSimulation } from './simulation.ts'
 
@@ -6,7 +7,8 @@ const log = createLogger({ service: 'simulator', level: env.LOG_LEVEL })
 const simulation = await startSimulation({
   exchanges: SIMULATED_EXCHANGES,
   symbols: env.SYMBOLS,
-  intervals: env.OHLC_INTERVALS,
+  // every interval, so REST answers any interval a client asks for, not only the streamed ones
+  intervals: INTERVALS,
   basePort: env.SIMULATOR_PORT,
   log,
 })
