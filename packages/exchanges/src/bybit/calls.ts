@@ -133,8 +133,8 @@ export function createPolls(symbols: readonly string[]): PollSpec[] {
       everyMs: FUNDING_INTERVAL_POLL_MS,
       async run(rest, ctx): Promise<NormalizedRecord[]> {
         const known = rememberPeriods(await readInstruments(rest), ctx)
-        const unknown = symbols.filter((symbol) => !known.has(symbol))
-        await forEachSymbol(unknown, (symbol) =>
+        const withoutPeriod = symbols.filter((symbol) => !known.has(symbol))
+        await forEachSymbol(withoutPeriod, (symbol) =>
           learnFundingInterval(symbol, fundingHistory(rest, symbol), ctx)
         )
         return []
