@@ -52,9 +52,7 @@ describe('pnpm demo', () => {
         await expect.poll(async () => (await fetch(ohlc)).status, { timeout: 20_000 }).toBe(200)
         expect(Ohlc.array().parse(await (await fetch(ohlc)).json())).toHaveLength(3)
         // 4h is not streamed (OHLC_INTERVALS): a fetch job asks the simulated venue's REST
-        const fourHours = (await (
-          await fetch(`${base}/${exchange}/ohlc/BTCUSDT/4h?limit=2`)
-        ).json()) as unknown
+        const fourHours = await (await fetch(`${base}/${exchange}/ohlc/BTCUSDT/4h?limit=2`)).json()
         expect(
           Ohlc.array()
             .parse(fourHours)
