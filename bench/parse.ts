@@ -70,8 +70,48 @@ export function benchParse(): ParseResult[] {
     channel: 'trades',
     data: [{ coin: 'BTC', side: 'B', px: '64000.1', sz: '0.25', hash: '0x0', time: 1, tid: 7 }],
   })
+  const bybitTrade = JSON.stringify({
+    topic: 'publicTrade.BTCUSDT',
+    type: 'snapshot',
+    ts: 1,
+    data: [
+      {
+        T: 1,
+        s: 'BTCUSDT',
+        S: 'Buy',
+        v: '0.25',
+        p: '64000.10',
+        L: 'PlusTick',
+        i: 'a-1',
+        BT: false,
+      },
+    ],
+  })
+  const tickerFields = { symbol: 'BTCUSDT', markPrice: '64000.5', openInterest: '52774.528' }
+  const bybitSnapshot = JSON.stringify({
+    topic: 'tickers.BTCUSDT',
+    type: 'snapshot',
+    ts: 1,
+    data: { ...tickerFields, fundingRate: '0.0001', nextFundingTime: '1680681600000' },
+  })
+  // deltas 100 ms apart carry only what changed; they merge onto the snapshot
+  const bybitDelta = JSON.stringify({
+    topic: 'tickers.BTCUSDT',
+    type: 'delta',
+    ts: 2,
+    data: { ...tickerFields, bid1Price: '64000.4', ask1Price: '64000.6' },
+  })
+  adapters.bybit?.parse(bybitSnapshot, ctx)
+  const okxTrades = JSON.stringify({
+    arg: { channel: 'trades', instId: 'BTC-USDT-SWAP' },
+    data: [{ instId: 'BTC-USDT-SWAP', tradeId: '1', px: '64000.1', sz: '5', side: 'buy', ts: '1' }],
+  })
+  ctx.market.contractSize.set('BTCUSDT', 0.01)
   return [
     measure('binance aggTrade', [aggTrade], ctx),
+    measure('bybit publicTrade', [bybitTrade], ctx),
+    measure('bybit tickers delta', [bybitDelta], ctx),
+    measure('okx trades', [okxTrades], ctx),
     measure('binance kline', [kline], ctx),
     measure('hyperliquid trades', [hlTrades], ctx),
   ]
