@@ -290,7 +290,10 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
     redisUrl,
   }) => {
     const { fake, ingestorRegistry } = await startStack(redis, keys, redisUrl)
-    const reconnects = metricSum(ingestorRegistry, 'takashi_ingestor_reconnects_total', 'exchange=')
+    const reconnectsOf = (socket: string) =>
+      metricSum(ingestorRegistry, 'takashi_ingestor_reconnects_total', `connection="${socket}"`)
+    const publicReconnects = reconnectsOf('public')
+    const businessReconnects = reconnectsOf('business')
     const subscriptions = () =>
       fake
         .connections()
@@ -298,14 +301,17 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
         .sort()
     expect(subscriptions()).toEqual([...KEYS].sort())
 
-    // the public and the business socket both miss their pongs
+    // the public and the business socket each miss their pongs and are each replaced
+    expect([await publicReconnects(), await businessReconnects()]).toEqual([0, 0])
     fake.answerPings(false)
-    await expect.poll(reconnects, { timeout: 5_000 }).toBeGreaterThanOrEqual(2)
+    await expect.poll(publicReconnects, { timeout: 5_000 }).toBeGreaterThanOrEqual(1)
+    await expect.poll(businessReconnects, { timeout: 5_000 }).toBeGreaterThanOrEqual(1)
     fake.answerPings(true)
     await expect.poll(subscriptions, { timeout: 5_000 }).toEqual([...KEYS].sort())
-    const afterPings = await reconnects()
+    const afterPings = [await publicReconnects(), await businessReconnects()] as const
     fake.dropConnections()
-    await expect.poll(reconnects, { timeout: 5_000 }).toBeGreaterThanOrEqual(afterPings + 2)
+    await expect.poll(publicReconnects, { timeout: 5_000 }).toBeGreaterThan(afterPings[0])
+    await expect.poll(businessReconnects, { timeout: 5_000 }).toBeGreaterThan(afterPings[1])
     await expect.poll(subscriptions, { timeout: 5_000 }).toEqual([...KEYS].sort())
     expect(
       fake
