@@ -385,7 +385,7 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
       mark_price: 0.011399,
     })
     expect(rate.next_funding_time).toBe(Math.floor(rate.received_at! / HOUR) * HOUR + HOUR)
-    // the funding period was read from each coin's last four hours of settlements
+    // the funding period was read from each coin's last day of settlements
     const fundingCoins = () =>
       fake.requests
         .filter((request) => request.type === 'fundingHistory')

@@ -61,8 +61,11 @@ export async function fundingRate(
   return toFundingRate(await assetCtx(rest, symbol, ctx), symbol, ctx)
 }
 
-/** Settlements are hourly: four hours of history show the period (and any change to it). */
-const FUNDING_HISTORY_WINDOW_MS = 4 * 3_600_000
+/**
+ * A day of settlements: at least two of them even if Hyperliquid went back to 8-hourly funding,
+ * and 24 small rows while it stays hourly.
+ */
+const FUNDING_HISTORY_WINDOW_MS = 24 * 3_600_000
 
 /** The symbol's settled fundings of the last few hours, oldest first. */
 export async function fundingHistory(

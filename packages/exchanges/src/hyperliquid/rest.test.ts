@@ -292,7 +292,7 @@ describe('REST calls through the client', () => {
     )
   })
 
-  test('one poll: the funding period from the last four hours of settlements', async () => {
+  test('one poll: the funding period from the last day of settlements', async () => {
     const hourly = [3, 2, 1].map((hoursAgo) => ({
       coin: 'BTC',
       fundingRate: '0.0000125',
@@ -311,7 +311,7 @@ describe('REST calls through the client', () => {
       {
         method: 'POST',
         path: '/info',
-        body: { type: 'fundingHistory', coin: 'BTC', startTime: RECEIVED_AT - 4 * HOUR },
+        body: { type: 'fundingHistory', coin: 'BTC', startTime: RECEIVED_AT - 24 * HOUR },
         weight: 20,
       },
     ])
