@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
-import { freePort } from '@takashi/bus'
+import { freePort, freePorts } from '@takashi/bus'
 
 export interface RunningLauncher {
   port: number
@@ -18,7 +17,7 @@ export interface RunningLauncher {
 export async function startDemo(env: Record<string, string> = {}): Promise<RunningLauncher> {
   const port = await freePort()
   // an ingestor per exchange and the aggregator, on consecutive ports
-  const metricsPort = await consecutiveFreePorts(5)
+  const metricsPort = await freePorts(5)
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'services/launcher/src/main.ts', '--demo'],
@@ -28,7 +27,7 @@ export async function startDemo(env: Record<string, string> = {}): Promise<Runni
         REDIS_URL: '',
         PORT: String(port),
         METRICS_PORT: String(metricsPort),
-        SIMULATOR_PORT: String(await consecutiveFreePorts(4)),
+        SIMULATOR_PORT: String(await freePorts(4)),
         EXCHANGES: 'binance',
         LOG_LEVEL: 'warn',
         ...env,
@@ -69,23 +68,4 @@ export async function within<T>(
   } finally {
     clearTimeout(timer)
   }
-}
-
-/** The first of `count` consecutive ports that are free on the loopback now. */
-async function consecutiveFreePorts(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const first = 20_000 + Math.floor(Math.random() * 20_000)
-    let free = true
-    for (let port = first; port < first + count && free; port++) free = await isFree(port)
-    if (free) return first
-  }
-  throw new Error(`no ${count} consecutive free ports found`)
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
 }

@@ -14,17 +14,40 @@ export function hasRedisServer(binary = 'redis-server'): boolean {
   return spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0
 }
 
+// Ports are picked below the kernel's usual ephemeral range (32768–60999), so the local port of
+// some outgoing connection cannot take one between the check here and the bind of whoever asked.
+const FIRST_PORT = 20_000
+const LAST_PORT = 32_767
+// ports this process already handed out: two callers never get the same one
+const handedOut = new Set<number>()
+
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  return freePorts(1)
+}
+
+/** The first of `count` consecutive TCP ports that are free on the loopback now. */
+export async function freePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const first = FIRST_PORT + Math.floor(Math.random() * (LAST_PORT - FIRST_PORT - count))
+    let free = true
+    for (let port = first; port < first + count && free; port++) {
+      free = !handedOut.has(port) && (await isFree(port))
+    }
+    if (free) {
+      for (let port = first; port < first + count; port++) handedOut.add(port)
+      return first
+    }
+  }
+  throw new Error(`no ${count} consecutive free ports found`)
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer()
     server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
   })
 }
 

@@ -84,9 +84,9 @@ describe('fake Bybit WebSocket', () => {
     await client.sendAndWait(JSON.stringify({ op: 'subscribe', args: ['tickers.BTCUSDT'] }))
     await client.sendAndWait(JSON.stringify({ op: 'unsubscribe', args: ['tickers.BTCUSDT'] }))
     bybit.emit('tickers.BTCUSDT', bybitEvents.ticker('BTCUSDT', { markPrice: 1 }))
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(client.messages).toHaveLength(3)
+    // the socket is ordered: the answer to a later request comes next only if nothing was sent
     expect(await client.sendAndWait('nonsense')).toMatchObject({ success: false })
+    expect(client.messages).toHaveLength(4)
   })
 
   test('{"op":"ping"} gets the linear pong unless answerPings(false)', async () => {
@@ -101,8 +101,9 @@ describe('fake Bybit WebSocket', () => {
     bybit.answerPings(false)
     client.ws.send('{"op":"ping"}')
     await expect.poll(() => bybit.pingsReceived()).toBe(2)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(client.messages).toHaveLength(1)
+    // the socket is ordered: a later request's answer comes next only if no pong was sent
+    expect(await client.sendAndWait('nonsense')).toMatchObject({ success: false })
+    expect(client.messages).toHaveLength(2)
   })
 
   test('a client that sends nothing for the idle limit is cut; other paths are 404', async () => {

@@ -120,7 +120,13 @@ describe('REST cache misses (fetch jobs)', () => {
       const oi = openInterest({ symbol: 'ETHUSDT' })
       ingestor({ redisUrl, keys }, async (request) => {
         requests.push(request)
-        await new Promise((resolve) => setTimeout(resolve, 200)) // both misses arrive while it works
+        // answer once both misses have reached the gateway, so they overlap on a loaded machine too
+        const misses = () =>
+          metricValue(gateway.registry, 'takashi_gateway_cache_requests_total', {
+            kind: 'ohlc',
+            result: 'miss',
+          })
+        await expect.poll(misses, { timeout: 10_000 }).toBeGreaterThanOrEqual(2)
         return request.kind === 'ohlc' ? answer : oi
       })
       const path = '/binance/ohlc/BTCUSDT/5m?limit=2&start_time=1600000000000'

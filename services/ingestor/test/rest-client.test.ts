@@ -118,16 +118,19 @@ test('counts spent weight in Redis, shared per window, with an expiry', async ({
   expect(gauge?.values[0]?.value).toBeGreaterThan(0)
 })
 
+const WINDOW = 2_000
+
 test('over the budget: the fail-fast client refuses without calling, the other waits', async ({
   redis,
   keys,
 }) => {
   const venue = await startVenue()
-  const { rest } = client({ redis, keys }, venue.url, { timing: { windowMs: 600 } })
+  const { rest } = client({ redis, keys }, venue.url, { timing: { windowMs: WINDOW } })
   rest.setBudget(10)
-  // start at the beginning of a window so the three calls share it
-  await new Promise((resolve) => setTimeout(resolve, 600 - (Date.now() % 600)))
-  const windowStart = Date.now() - (Date.now() % 600)
+  // start at the beginning of a window so the three calls share it (a window long enough for
+  // a loaded machine to make them all in it)
+  await new Promise((resolve) => setTimeout(resolve, WINDOW - (Date.now() % WINDOW)))
+  const windowStart = Date.now() - (Date.now() % WINDOW)
   await rest.request(weighted(5))
   await rest.request(weighted(5))
   const refused = await caught(rest.failFast.request(weighted(5)))
@@ -140,7 +143,7 @@ test('over the budget: the fail-fast client refuses without calling, the other w
   // it waited for the next window and was counted there
   const [spent, nextSpent] = await redis.mget(
     keys.restWeight('binance', windowStart),
-    keys.restWeight('binance', windowStart + 600)
+    keys.restWeight('binance', windowStart + WINDOW)
   )
   expect([spent, nextSpent]).toEqual(['10', '5'])
 })
