@@ -7,6 +7,12 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    reporters: process.env.CI ? ['default'] : ['default'],
+    expect: {
+      // every test must assert something
+      requireAssertions: true,
+      // waits are on conditions; a loaded machine may take seconds to meet one
+      poll: { timeout: 10_000 },
+    },
+    reporters: ['default'],
   },
 })

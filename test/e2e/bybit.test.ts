@@ -206,14 +206,21 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
       next_funding_time: 1_900_000_000_000,
       mark_price: 64010.5,
     })
-    // a delta with only the funding rate: merged, so OI and mark stay as they were
-    await new Promise((resolve) => setTimeout(resolve, 1_000))
-    fake.emit(
-      bybitTopic.tickers('BTCUSDT'),
-      bybitEvents.ticker('BTCUSDT', { fundingRate: '-0.00025' }),
-      'delta'
-    )
-    await expect.poll(() => funding.at(-1)?.funding_rate).toBe(-0.00025)
+    // a delta with only the funding rate: merged, so OI and mark stay as they were. Like Bybit,
+    // the venue repeats it every 100 ms; the ingestor publishes at most once a second.
+    await expect
+      .poll(
+        () => {
+          fake.emit(
+            bybitTopic.tickers('BTCUSDT'),
+            bybitEvents.ticker('BTCUSDT', { fundingRate: '-0.00025' }),
+            'delta'
+          )
+          return funding.at(-1)?.funding_rate
+        },
+        { interval: 100, timeout: 10_000 }
+      )
+      .toBe(-0.00025)
     expect(funding.at(-1)).toMatchObject({
       interval_hours: 4,
       next_funding_time: 1_900_000_000_000,
@@ -321,13 +328,20 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     const funding = await listen(`${ws}/ws/bybit/BTCUSDT/funding-rate`)
     await subscribed(redis, keys.liveChannel('funding-rate', 'bybit', 'BTCUSDT'))
     // the next funding change is published with the hourly period the settlements show
-    await new Promise((resolve) => setTimeout(resolve, 1_000))
-    fake.emit(
-      bybitTopic.tickers('BTCUSDT'),
-      bybitEvents.ticker('BTCUSDT', { fundingRate: '0.00002' }),
-      'delta'
-    )
-    await expect.poll(() => funding.at(-1)?.funding_rate).toBe(0.00002)
+    // (repeated every 100 ms like Bybit's pushes, until the once-a-second publish lets it out)
+    await expect
+      .poll(
+        () => {
+          fake.emit(
+            bybitTopic.tickers('BTCUSDT'),
+            bybitEvents.ticker('BTCUSDT', { fundingRate: '0.00002' }),
+            'delta'
+          )
+          return funding.at(-1)?.funding_rate
+        },
+        { interval: 100, timeout: 10_000 }
+      )
+      .toBe(0.00002)
     expect(funding.at(-1)).toMatchObject({
       exchange: 'bybit',
       symbol: 'BTCUSDT',
