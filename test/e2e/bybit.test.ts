@@ -6,6 +6,8 @@ import {
   startAggregator,
   startGatewayReplica,
   subscribed,
+  E2E_CONNECTION,
+  pongDeadlinePassed,
 } from './helpers.ts'
 import { describe, expect } from 'vitest'
 import { Registry } from 'prom-client'
@@ -92,12 +94,7 @@ async function startStack(
       // the cache holds the newest 10 candles; older ones are a fetch job
       backfillLimit: 10,
       // pings every 150 ms, so an unanswered one shows within a test
-      connection: {
-        heartbeatIntervalMs: 150,
-        heartbeatTimeoutMs: 300,
-        backoffBaseMs: 50,
-        backoffMaxMs: 200,
-      },
+      connection: E2E_CONNECTION,
     },
   })
   await ingestor.start()
@@ -373,6 +370,7 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     await expect
       .poll(() => fake.connections().map((c) => c.topics), { timeout: 5_000 })
       .toEqual([TOPICS])
+    await pongDeadlinePassed(fake)
     const afterPings = await reconnects()
 
     fake.dropConnections()

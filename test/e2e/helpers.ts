@@ -87,3 +87,27 @@ export async function startGatewayReplica(options: {
   cleanups.push(() => gateway.stop())
   return { http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}` }
 }
+
+/**
+ * The ingestor connection timing of the venue end-to-end tests: pings every 150 ms, a socket
+ * whose pong is 1 s late is replaced (generous, so a loaded machine sees no reconnect the test
+ * did not cause), quick backoff.
+ */
+export const E2E_CONNECTION = {
+  heartbeatIntervalMs: 150,
+  heartbeatTimeoutMs: 1_000,
+  backoffBaseMs: 50,
+  backoffMaxMs: 200,
+}
+
+/**
+ * Waits until the venue has seen enough pings to outlast one pong deadline: a ping that went
+ * unanswered before has then either cost its reconnect or been forgiven, so a reconnect counter
+ * read afterwards stays still until the test acts.
+ */
+export async function pongDeadlinePassed(venue: { pingsReceived(): number }) {
+  const needed =
+    Math.ceil(E2E_CONNECTION.heartbeatTimeoutMs / E2E_CONNECTION.heartbeatIntervalMs) + 1
+  const from = venue.pingsReceived()
+  await expect.poll(() => venue.pingsReceived()).toBeGreaterThanOrEqual(from + needed)
+}

@@ -5,6 +5,8 @@ import {
   startAggregator,
   startGatewayReplica,
   subscribed,
+  E2E_CONNECTION,
+  pongDeadlinePassed,
 } from './helpers.ts'
 import { describe, expect } from 'vitest'
 import WebSocket from 'ws'
@@ -113,12 +115,7 @@ async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
     timing: {
       heartbeatMs: 100,
       // pings every 150 ms, so an unanswered one shows within a test
-      connection: {
-        heartbeatIntervalMs: 150,
-        heartbeatTimeoutMs: 300,
-        backoffBaseMs: 50,
-        backoffMaxMs: 200,
-      },
+      connection: E2E_CONNECTION,
     },
   })
   await ingestor.start()
@@ -458,6 +455,7 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
     await expect
       .poll(() => fake.connections(), { timeout: 5_000 })
       .toEqual([{ url: '/ws', subscriptions: SUBSCRIPTIONS }])
+    await pongDeadlinePassed(fake)
     const afterPings = await reconnects()
     fake.emit('trades:BTC', [
       hyperliquidEvents.trade({

@@ -6,6 +6,8 @@ import {
   startAggregator,
   startGatewayReplica,
   subscribed,
+  E2E_CONNECTION,
+  pongDeadlinePassed,
 } from './helpers.ts'
 import { describe, expect } from 'vitest'
 import { Registry } from 'prom-client'
@@ -79,12 +81,7 @@ async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
     timing: {
       heartbeatMs: 100,
       backfillLimit: 10,
-      connection: {
-        heartbeatIntervalMs: 150,
-        heartbeatTimeoutMs: 300,
-        backoffBaseMs: 50,
-        backoffMaxMs: 200,
-      },
+      connection: E2E_CONNECTION,
     },
   })
   await ingestor.start()
@@ -308,6 +305,7 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
     await expect.poll(businessReconnects, { timeout: 5_000 }).toBeGreaterThanOrEqual(1)
     fake.answerPings(true)
     await expect.poll(subscriptions, { timeout: 5_000 }).toEqual([...KEYS].sort())
+    await pongDeadlinePassed(fake)
     const afterPings = [await publicReconnects(), await businessReconnects()] as const
     fake.dropConnections()
     await expect.poll(publicReconnects, { timeout: 5_000 }).toBeGreaterThan(afterPings[0])

@@ -182,7 +182,7 @@ describe('fake Binance WebSocket', () => {
   })
 
   test('the server pings; a client that never pongs is dropped', async () => {
-    const binance = await start({ pingIntervalMs: 150, pongTimeoutMs: 400 })
+    const binance = await start({ pingIntervalMs: 150, pongTimeoutMs: 1_000 })
     const polite = await connect(`${binance.wsUrl}/market/ws`)
     const silent = await connect(`${binance.wsUrl}/market/ws`, { autoPong: false })
     let pingsSeen = 0

@@ -141,7 +141,7 @@ describe('fake Hyperliquid WebSocket', () => {
   })
 
   test('a socket the server has sent nothing to for the idle limit is closed; pings keep it', async () => {
-    const hl = await start({ greeting: false, idleTimeoutMs: 300 })
+    const hl = await start({ greeting: false, idleTimeoutMs: 1_000 })
     const quiet = await connectHyperliquid(hl.wsUrl)
     const busy = await connectHyperliquid(hl.wsUrl)
     const pinger = setInterval(() => busy.ws.send('{"method":"ping"}'), 100)

@@ -41,7 +41,7 @@ describe('fake OKX', () => {
   })
 
   test('candles only on /business, public channels only on /public; silence closes with 4004', async () => {
-    venue = await startFakeOkx({ idleTimeoutMs: 200 })
+    venue = await startFakeOkx({ idleTimeoutMs: 1_000 })
     const pub = await connectText(venue.publicUrl)
     expect(
       await pub.ask({ op: 'subscribe', args: [{ channel: 'candle1m', instId: 'BTC-USDT-SWAP' }] })
