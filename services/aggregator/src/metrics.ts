@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 
 export type AggregatorMetrics = ReturnType<typeof createAggregatorMetrics>
 
@@ -45,6 +45,12 @@ export function createAggregatorMetrics(registry: Registry) {
       name: 'takashi_aggregator_spikes_total',
       help: 'OI/volume spikes appended to the oi-spikes feed',
       labelNames: ['timeframe', 'metric'] as const,
+      registers,
+    }),
+    evaluationSeconds: new Histogram({
+      name: 'takashi_aggregator_spike_evaluation_seconds',
+      help: 'One scheduled evaluation of every OI/volume series',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     jobFailures: new Counter({
