@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import { parseEnv } from './env.ts'
+import { backboneEnv, backboneProblems, withBackbone } from './backbone.ts'
 import { exchangeUrlEnv, sharedEnv } from './fragments.ts'
 
 const shape = {
@@ -56,5 +57,37 @@ describe('parseEnv', () => {
   test('an empty variable counts as unset', () => {
     const result = parseEnv({ PORT: sharedEnv.PORT, X: z.string().optional() }, { PORT: '' })
     expect(result).toEqual({ ok: true, value: { PORT: 8080, X: undefined } })
+  })
+})
+
+describe('the backbone: REDIS_URL or Sentinels (spec §2)', () => {
+  const parse = (env: Record<string, string>) => parseEnv(backboneEnv, env)
+
+  test('Sentinels become one connection string; REDIS_URL alone is kept as given', () => {
+    const sentinels = parse({ REDIS_SENTINELS: 'sentinel-a:26379, sentinel-b:26379' })
+    expect(sentinels.ok && withBackbone(sentinels.value).REDIS_URL).toBe(
+      'redis-sentinel://sentinel-a:26379,sentinel-b:26379/mymaster'
+    )
+    const named = parse({
+      REDIS_SENTINELS: 's:1',
+      REDIS_SENTINEL_NAME: 'takashi',
+      REDIS_URL: 'redis://default:p%40ss@ignored:6379',
+    })
+    expect(named.ok && withBackbone(named.value).REDIS_URL).toBe(
+      'redis-sentinel://default:p%40ss@s:1/takashi'
+    )
+    const plain = parse({ REDIS_URL: 'rediss://cache:6380' })
+    expect(plain.ok && withBackbone(plain.value).REDIS_URL).toBe('rediss://cache:6380')
+  })
+
+  test('neither is a problem naming REDIS_URL; a bad Sentinel address names REDIS_SENTINELS', () => {
+    expect(backboneProblems({})).toEqual([
+      'REDIS_URL: expected a redis:// or rediss:// URL, or REDIS_SENTINELS (not set)',
+    ])
+    expect(backboneProblems({ REDIS_SENTINELS: 'h:1' })).toEqual([])
+    const bad = parse({ REDIS_SENTINELS: 'h:1,nonsense' })
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      'REDIS_SENTINELS: expected host:port addresses of Redis Sentinels, got "h:1,nonsense"',
+    ])
   })
 })

@@ -26,12 +26,15 @@ export function parseEnv<S extends EnvShape>(shape: S, env: Env): EnvResult<S> {
 export function loadEnv<S extends EnvShape>(
   shape: S,
   env: Env,
-  exit: (code: number) => never = (code) => process.exit(code)
+  options: {
+    /** problems that involve several variables at once, read from the raw environment */
+    check?: (env: Env) => string[]
+    exit?: (code: number) => never
+  } = {}
 ): z.infer<z.ZodObject<S>> {
   const result = parseEnv(shape, env)
-  if (result.ok) return result.value
-  process.stderr.write(
-    `invalid environment:\n${result.problems.map((line) => `  ${line}\n`).join('')}`
-  )
-  return exit(1)
+  const problems = [...(result.ok ? [] : result.problems), ...(options.check?.(env) ?? [])]
+  if (result.ok && problems.length === 0) return result.value
+  process.stderr.write(`invalid environment:\n${problems.map((line) => `  ${line}\n`).join('')}`)
+  return (options.exit ?? ((code) => process.exit(code)))(1)
 }

@@ -1,2 +1,3 @@
 export * from './env.ts'
 export * from './fragments.ts'
+export * from './backbone.ts'

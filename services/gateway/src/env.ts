@@ -1,18 +1,29 @@
-import { loadEnv, nonNegative, positiveInt, sharedEnv } from '@takashi/config'
+import {
+  backboneEnv,
+  backboneProblems,
+  loadEnv,
+  nonNegative,
+  positiveInt,
+  sharedEnv,
+  withBackbone,
+} from '@takashi/config'
 import { trustedProxies } from './rate-limit.ts'
 
-export const env = loadEnv(
-  {
-    REDIS_URL: sharedEnv.REDIS_URL,
-    PORT: sharedEnv.PORT,
-    EXCHANGES: sharedEnv.EXCHANGES,
-    SYMBOLS: sharedEnv.SYMBOLS,
-    OHLC_INTERVALS: sharedEnv.OHLC_INTERVALS,
-    LARGE_TRADE_MIN_USD: sharedEnv.LARGE_TRADE_MIN_USD,
-    LOG_LEVEL: sharedEnv.LOG_LEVEL,
-    FETCH_TIMEOUT_MS: positiveInt.default(10_000),
-    RATE_LIMIT_PER_MINUTE: nonNegative.default(1_200),
-    TRUSTED_PROXIES: trustedProxies.default('loopback'),
-  },
-  process.env
+export const env = withBackbone(
+  loadEnv(
+    {
+      ...backboneEnv,
+      PORT: sharedEnv.PORT,
+      EXCHANGES: sharedEnv.EXCHANGES,
+      SYMBOLS: sharedEnv.SYMBOLS,
+      OHLC_INTERVALS: sharedEnv.OHLC_INTERVALS,
+      LARGE_TRADE_MIN_USD: sharedEnv.LARGE_TRADE_MIN_USD,
+      LOG_LEVEL: sharedEnv.LOG_LEVEL,
+      FETCH_TIMEOUT_MS: positiveInt.default(10_000),
+      RATE_LIMIT_PER_MINUTE: nonNegative.default(1_200),
+      TRUSTED_PROXIES: trustedProxies.default('loopback'),
+    },
+    process.env,
+    { check: backboneProblems }
+  )
 )

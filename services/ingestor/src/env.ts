@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { exchangeUrlEnv, loadEnv, sharedEnv } from '@takashi/config'
+import {
+  backboneEnv,
+  backboneProblems,
+  exchangeUrlEnv,
+  loadEnv,
+  sharedEnv,
+  withBackbone,
+} from '@takashi/config'
 import { adapters } from '@takashi/exchanges'
 import { EXCHANGE_IDS, type ExchangeId } from '@takashi/schemas'
 
@@ -9,18 +16,22 @@ const available = EXCHANGE_IDS.filter((id) => adapters[id] !== undefined) as [
   ...ExchangeId[],
 ]
 
-export const env = loadEnv(
-  {
-    EXCHANGE: z.enum(available, { message: `expected one of ${available.join(', ')}` }),
-    REDIS_URL: sharedEnv.REDIS_URL,
-    SYMBOLS: sharedEnv.SYMBOLS,
-    OHLC_INTERVALS: sharedEnv.OHLC_INTERVALS,
-    METRICS_PORT: sharedEnv.METRICS_PORT,
-    LOG_LEVEL: sharedEnv.LOG_LEVEL,
-    ...exchangeUrlEnv,
-  },
-  // the exchange may also be the first command-line argument: `ingestor binance`
-  { ...process.env, EXCHANGE: process.argv[2] ?? process.env.EXCHANGE }
+export const env = withBackbone(
+  loadEnv(
+    {
+      EXCHANGE: z.enum(available, { message: `expected one of ${available.join(', ')}` }),
+      ...backboneEnv,
+      SYMBOLS: sharedEnv.SYMBOLS,
+      OHLC_INTERVALS: sharedEnv.OHLC_INTERVALS,
+      LARGE_TRADE_MIN_USD: sharedEnv.LARGE_TRADE_MIN_USD,
+      METRICS_PORT: sharedEnv.METRICS_PORT,
+      LOG_LEVEL: sharedEnv.LOG_LEVEL,
+      ...exchangeUrlEnv,
+    },
+    // the exchange may also be the first command-line argument: `ingestor binance`
+    { ...process.env, EXCHANGE: process.argv[2] ?? process.env.EXCHANGE },
+    { check: backboneProblems }
+  )
 )
 
 /** The exchange URL variables by name, as the adapters look them up. */

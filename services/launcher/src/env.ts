@@ -1,11 +1,11 @@
-import { exchangeUrlEnv, loadEnv, port, sharedEnv } from '@takashi/config'
+import { backboneEnv, exchangeUrlEnv, loadEnv, port, sharedEnv } from '@takashi/config'
 
 /** The launcher checks every variable its children read, so a mistake is reported once, up front. */
 export const env = loadEnv(
   {
     ...sharedEnv,
     ...exchangeUrlEnv,
-    REDIS_URL: sharedEnv.REDIS_URL.optional(),
+    ...backboneEnv,
     SIMULATOR_PORT: port.default(9200),
   },
   process.env

@@ -13,7 +13,8 @@ const log = (line: string) => process.stderr.write(`[takashi] ${line}\n`)
 
 let localRedis: LocalRedis | undefined
 let redisUrl = env.REDIS_URL
-if (!redisUrl) {
+// with Sentinels the children find the master themselves (they inherit REDIS_SENTINELS)
+if (!redisUrl && !env.REDIS_SENTINELS) {
   if (!hasRedisServer()) {
     log(
       'REDIS_URL is not set and no redis-server is installed. Install Redis ' +
@@ -29,7 +30,7 @@ if (!redisUrl) {
   log(`started a private redis-server at ${redisUrl} (no persistence)`)
 }
 
-const childEnv: Record<string, string | undefined> = { ...inheritedEnv, REDIS_URL: redisUrl }
+const childEnv: Record<string, string | undefined> = { ...inheritedEnv, REDIS_URL: redisUrl ?? '' }
 const supervisors: Supervisor[] = []
 const simulations: Simulation[] = []
 let stopping = false
@@ -66,7 +67,7 @@ if (demo) {
 const { processes, skipped } = planStack({
   exchanges: env.EXCHANGES,
   available: runnable,
-  redisUrl,
+  redisUrl: redisUrl ?? '',
   port: env.PORT,
   metricsPort: env.METRICS_PORT,
 })
