@@ -52,12 +52,16 @@ function isFree(port: number): Promise<boolean> {
 }
 
 /**
- * Starts a private `redis-server` on a free loopback port with persistence off, and resolves once
- * it answers PING. Used by `pnpm start` without REDIS_URL and by the tests.
+ * Starts a private `redis-server` on a free loopback port (or `options.port`, to restart one in
+ * place) with persistence off, and resolves once it answers PING. Used by `pnpm start` without
+ * REDIS_URL and by the tests.
  */
-export async function startLocalRedis(binary = 'redis-server'): Promise<LocalRedis> {
+export async function startLocalRedis(
+  binary = 'redis-server',
+  options: { port?: number } = {}
+): Promise<LocalRedis> {
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort()
+    const port = options.port ?? (await freePort())
     const child = spawn(
       binary,
       [
@@ -93,7 +97,7 @@ export async function startLocalRedis(binary = 'redis-server'): Promise<LocalRed
       }
     } catch (error) {
       child.kill('SIGKILL')
-      if (attempt >= 3) throw error
+      if (attempt >= 3 || options.port !== undefined) throw error
     }
   }
 }

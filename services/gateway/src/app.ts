@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
 import type { Logger } from '@takashi/observability'
 import type { Catalog } from './catalog.ts'
+import type { Drain } from './drain.ts'
 import { errorHandler, notFound } from './errors.ts'
 import type { GatewayMetrics } from './metrics.ts'
 import { docsRouter } from './routes/docs.ts'
@@ -31,6 +32,10 @@ export interface AppDeps {
   trustProxy?: string | false
   /** the bound on each exchange's part of a /multi answer; default 3 s */
   multiPartTimeoutMs?: number
+  /** requests in flight and the stopping state (/readyz 503 while draining) */
+  drain?: Drain
+  /** whether the backbone serves this replica; default: the reading connection is ready */
+  backboneReady?: () => boolean
 }
 
 /** Counts each answer by route pattern (never the URL) and status. */
@@ -55,6 +60,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false)
   // the client IP of the rate limit: X-Forwarded-For only from the proxies configured as trusted
   app.set('trust proxy', deps.trustProxy ?? 'loopback')
+  if (deps.drain) app.use(deps.drain.middleware)
   app.use(requestMetrics(deps.metrics))
   app.use(rateLimit({ ...deps, perMinute: deps.rateLimitPerMinute ?? 0 }))
   app.get('/metrics', async (_req, res) => {

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'upstream_error'
   | 'backbone_unavailable'
   | 'overloaded'
+  | 'shutting_down'
   | 'internal'
 
 /** An error answered to the client as `{"error":{"code","message"}}` with `status`. */

@@ -6,6 +6,7 @@ import { logConnectionErrors, trackRedisUp, type Logger } from '@takashi/observa
 import type { Interval } from '@takashi/schemas'
 import { createApp } from './app.ts'
 import { createCatalog, type ExchangeView } from './catalog.ts'
+import { createDrain } from './drain.ts'
 import { createGatewayMetrics } from './metrics.ts'
 import { MULTI_PART_TIMEOUT_MS } from './routes/multi.ts'
 import { createUpstream } from './upstream.ts'
@@ -35,7 +36,11 @@ export interface GatewayOptions {
     slowCloseGraceMs?: number
     pingIntervalMs?: number
     maxClients?: number
+    /** time a client gets to answer the 1001 close of a stopping gateway */
+    shutdownGraceMs?: number
   }
+  /** how long a stopping gateway lets requests in flight finish; default 6 s */
+  requestDrainMs?: number
   now?: () => number
 }
 
@@ -43,7 +48,11 @@ export interface Gateway {
   server: Server
   /** Listens on `port` (0: any free port) and resolves the port taken. */
   listen(port: number): Promise<number>
-  /** Closes WebSocket clients with 1001, the HTTP server, Redis and the fetch queues. */
+  /**
+   * Drains: /readyz turns 503, requests in flight finish (up to `requestDrainMs`), WebSocket
+   * clients are closed with 1001 (terminated after the grace), then the HTTP server, the fetch
+   * queues and Redis are closed. Bounded, so a process can exit within 10 s.
+   */
   stop(): Promise<void>
 }
 
@@ -53,10 +62,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const metrics = createGatewayMetrics(registry)
   const redis = createRedis(options.redisUrl)
   trackRedisUp(registry, 'gateway', redis)
-  const subscriber = createRedis(options.redisUrl, { blocking: true })
+  // The hub re-subscribes itself after a reconnect, so it knows when to fill the gap.
+  const subscriber = createRedis(options.redisUrl, { blocking: true, autoResubscribe: false })
   logConnectionErrors(redis, log, 'redis connection error')
   logConnectionErrors(subscriber, log, 'redis subscriber connection error')
   const catalog = createCatalog(options)
+  const drain = createDrain()
   const upstream = createUpstream({
     redisUrl: options.redisUrl,
     keys,
@@ -76,6 +87,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     upstream,
     version: takashiVersion(),
     now: options.now ?? Date.now,
+    drain,
+    backboneReady: () => redis.status === 'ready' && subscriber.status === 'ready',
   })
   const server = createServer(app)
   const hub = createHub({ subscriber, log, metrics, ...options.ws })
@@ -85,6 +98,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     resolveStream: createStreamResolver({ catalog, keys, redis }),
     log,
     maxClients: options.ws?.maxClients,
+    stopping: () => drain.draining,
   })
 
   return {
@@ -99,14 +113,34 @@ export function createGateway(options: GatewayOptions): Gateway {
       })
     },
     async stop() {
-      hub.close()
+      drain.start()
+      // Upgraded sockets keep server.close() waiting, and ws waits 30 s for a peer that never
+      // answers the close: the hub terminates those after its grace instead.
+      const requestsDone = drain.idle(options.requestDrainMs ?? 6_000)
+      await Promise.all([hub.close(), requestsDone])
       upgrades.close()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
       await closed
-      await upstream.close()
+      // Closing the queues waits on Redis; a Redis that is down must not hold the exit.
+      await settledWithin(upstream.close(), 1_000)
       subscriber.disconnect()
       redis.disconnect()
     },
   }
+}
+
+/** Resolves once `promise` settles or `ms` passed, whichever is first. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  return Promise.race([
+    promise.then(
+      () => {},
+      () => {}
+    ),
+    timeout,
+  ]).finally(() => clearTimeout(timer))
 }

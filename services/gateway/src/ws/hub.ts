@@ -1,11 +1,19 @@
 import type { WebSocket } from 'ws'
-import type { Redis } from '@takashi/bus'
+import { compareIds, type Redis } from '@takashi/bus'
 import type { Logger } from '@takashi/observability'
 import type { GatewayMetrics, StreamKind } from '../metrics.ts'
+import { closeWithin } from './close.ts'
 import { dataEnvelope } from './envelope.ts'
 import { frameText, whenDrained, writeFrames } from './frames.ts'
 import { isSuperseded } from './initial.ts'
-import { feedIdOf, isReplayed, runReplay, type ReplayItem } from './recovery.ts'
+import {
+  EMPTY_FEED_CURSOR,
+  feedIdOf,
+  isReplayed,
+  runReplay,
+  type ReplayItem,
+  type ReplayTarget,
+} from './recovery.ts'
 import type { RecordOf, StreamPlan } from './streams.ts'
 import { createSubscriptions } from './subscriptions.ts'
 
@@ -19,6 +27,8 @@ export interface HubOptions {
   /** time a slow client gets to take its close frame before it is terminated */
   slowCloseGraceMs?: number
   pingIntervalMs?: number
+  /** time a client gets to answer the 1001 close of a stopping gateway before it is terminated */
+  shutdownGraceMs?: number
 }
 
 interface Held {
@@ -47,6 +57,15 @@ interface Sub {
   held: Held[] | null
   /** after a replay: live messages up to this id were already read from history */
   after: string | null
+  /**
+   * Event streams: the newest feed id sent to the client, or known to precede its subscription;
+   * null while unknown. Undefined for other streams.
+   */
+  cursor: string | null | undefined
+  /** the Redis subscription was lost since this stream last caught up */
+  recover: boolean
+  /** start and recoveries, one after the other */
+  chain: Promise<void>
   removed: boolean
 }
 
@@ -73,7 +92,14 @@ export function createHub(options: HubOptions) {
   const { subscriber, log, metrics } = options
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024
   const graceMs = options.slowCloseGraceMs ?? 1_000
-  const channels = createSubscriptions<Sub>({ subscriber, log, metrics })
+  const shutdownGraceMs = options.shutdownGraceMs ?? 2_000
+  const channels = createSubscriptions<Sub>({
+    subscriber,
+    log,
+    metrics,
+    onLost: () => onLost(),
+    onRestored: () => onRestored(),
+  })
   const clients = new Set<Client>()
   const dirty = new Set<Client>()
   let flushScheduled = false
@@ -100,10 +126,15 @@ export function createHub(options: HubOptions) {
     }
     let eventId: string | undefined
     for (const sub of subs) {
-      if (sub.plan.filter && !sub.plan.filter(record)) continue
+      const isEvent = sub.cursor !== undefined
+      if (isEvent || sub.after !== null) eventId ??= feedIdOf(payload) ?? ''
+      if (sub.plan.filter && !sub.plan.filter(record)) {
+        // Passed over in order: a recovery need not read it again.
+        if (isEvent && !sub.held) advance(sub, eventId)
+        continue
+      }
       if (sub.after !== null) {
-        eventId ??= feedIdOf(payload) ?? ''
-        if (isReplayed(sub.after, eventId)) continue
+        if (isReplayed(sub.after, eventId ?? '')) continue
         sub.after = null // ids arrive in order: later messages are all new
       }
       let frame: Buffer
@@ -115,8 +146,20 @@ export function createHub(options: HubOptions) {
         wrapped.set(sub.id, frame)
       }
       if (sub.held) hold(sub, { payload, frame })
-      else enqueue(sub.client, frame)
+      else send(sub, frame, eventId)
     }
+  }
+
+  /** Moves an event stream's cursor forward to `id` (never back). */
+  function advance(sub: Sub, id: string | undefined): void {
+    if (sub.cursor === undefined || id === undefined || id === '') return
+    if (sub.cursor === null || compareIds(id, sub.cursor) > 0) sub.cursor = id
+  }
+
+  /** Queues a data frame of `sub`; `id` is its feed id for event streams. */
+  function send(sub: Sub, frame: Buffer, id?: string): void {
+    enqueue(sub.client, frame)
+    advance(sub, id)
   }
 
   function frameOf(sub: Sub, payload: Buffer): Buffer {
@@ -133,9 +176,10 @@ export function createHub(options: HubOptions) {
     if (overCap(sub.client, 0)) disconnectSlow(sub.client)
   }
 
+  /** Takes the held live messages; holding goes on while a recovery is still due. */
   function takeHeld(sub: Sub): Held[] {
     const held = sub.held ?? []
-    sub.held = null
+    sub.held = sub.recover ? [] : null
     for (const item of held) sub.client.heldBytes -= item.frame.length
     return held
   }
@@ -180,9 +224,7 @@ export function createHub(options: HubOptions) {
     metrics.wsSlowDisconnects.inc()
     log.info({ stream: client.kind, buffered: client.ws.bufferedAmount }, 'slow ws client closed')
     detach(client)
-    client.ws.close(1013, 'client too slow')
-    const timer = setTimeout(() => client.ws.terminate(), graceMs)
-    client.ws.once('close', () => clearTimeout(timer))
+    void closeWithin(client.ws, 1013, 'client too slow', graceMs)
   }
 
   function removeSub(sub: Sub): void {
@@ -215,47 +257,112 @@ export function createHub(options: HubOptions) {
     }
     if (!active(sub)) return
     if (ack !== undefined) enqueue(client, frameText(Buffer.from(ack)))
-    if (plan.replay) return replay(sub)
+    if (plan.sinceId !== undefined) return replayAfter(sub, plan.sinceId)
+    if (plan.events) {
+      // Where the client joined the feed: a recovery replays from here at the earliest.
+      try {
+        advance(sub, (await plan.events.newestId()) ?? EMPTY_FEED_CURSOR)
+      } catch (err) {
+        log.warn({ err, stream: plan.kind }, 'feed position read failed')
+      }
+      if (!active(sub)) return
+      for (const item of takeHeld(sub)) send(sub, item.frame, feedIdOf(item.payload))
+      return
+    }
+    await sendInitial(sub)
+  }
+
+  /** Latest-value streams: the cached value, then the live messages it does not reflect. */
+  async function sendInitial(sub: Sub): Promise<void> {
     let initial: string | null = null
     try {
-      initial = (await plan.initial?.()) ?? null
+      initial = (await sub.plan.initial?.()) ?? null
     } catch (err) {
-      log.warn({ err, stream: plan.kind }, 'initial value read failed')
+      // Nothing to send then; live messages follow.
+      log.warn({ err, stream: sub.plan.kind }, 'initial value read failed')
     }
     if (!active(sub)) return
     const held = takeHeld(sub)
-    if (initial !== null) enqueue(client, frameOf(sub, Buffer.from(initial)))
+    if (initial !== null) send(sub, frameOf(sub, Buffer.from(initial)))
     for (const item of held) {
-      if (initial === null || !isSuperseded(item.payload, initial)) enqueue(client, item.frame)
+      if (initial === null || !isSuperseded(item.payload, initial)) send(sub, item.frame)
     }
   }
 
-  async function replay(sub: Sub): Promise<void> {
-    const { client } = sub
-    const replay = sub.plan.replay
-    if (!replay) return
-    await runReplay(
-      replay,
-      {
-        async deliver(items: readonly ReplayItem[]) {
-          if (!active(sub)) return
-          for (const item of items) enqueue(client, item.frame ?? frameOf(sub, item.payload))
-          await drained(client)
-        },
-        notice: (text) => enqueue(client, frameText(Buffer.from(text))),
-        // Every feed message carries its id; one without could not be ordered, so it is dropped.
-        takeHeld: () =>
-          takeHeld(sub).flatMap((item) => {
-            const id = feedIdOf(item.payload)
-            return id === undefined ? [] : [{ id, ...item }]
-          }),
-        goLive(afterId) {
-          sub.after = afterId
-        },
-        active: () => active(sub),
+  function replayTarget(sub: Sub): ReplayTarget {
+    return {
+      async deliver(items: readonly ReplayItem[]) {
+        if (!active(sub)) return
+        for (const item of items) send(sub, item.frame ?? frameOf(sub, item.payload), item.id)
+        await drained(sub.client)
       },
-      sub.id === null ? {} : { subscription: sub.id }
-    )
+      notice: (text) => enqueue(sub.client, frameText(Buffer.from(text))),
+      // Every feed message carries its id; one without could not be ordered, so it is dropped.
+      takeHeld: () =>
+        takeHeld(sub).flatMap((item) => {
+          const id = feedIdOf(item.payload)
+          return id === undefined ? [] : [{ id, ...item }]
+        }),
+      goLive(afterId) {
+        sub.after = afterId
+      },
+      active: () => active(sub),
+    }
+  }
+
+  /** Sends the feed after `sinceId`, merged with the live messages held meanwhile. */
+  function replayAfter(sub: Sub, sinceId: string): Promise<void> {
+    const events = sub.plan.events
+    if (!events) return Promise.resolve()
+    return runReplay(events.after(sinceId), replayTarget(sub), {
+      ...(sub.id === null ? {} : { subscription: sub.id }),
+      notifyPartial: sinceId !== EMPTY_FEED_CURSOR,
+    })
+  }
+
+  /**
+   * Fills what the lost Redis subscription missed: event streams replay their feed after the
+   * last id sent, latest-value streams send the current value again. Retries while Redis is
+   * still coming back; a later loss chains a new recovery instead.
+   */
+  async function recover(sub: Sub): Promise<void> {
+    if (!active(sub) || !sub.recover) return
+    sub.recover = false
+    for (let attempt = 1; active(sub) && !sub.recover; attempt++) {
+      try {
+        if (sub.cursor === undefined) await sendInitial(sub)
+        else if (sub.cursor !== null) await replayAfter(sub, sub.cursor)
+        else for (const item of takeHeld(sub)) send(sub, item.frame, feedIdOf(item.payload))
+        return
+      } catch (err) {
+        log.warn({ err, stream: sub.plan.kind, attempt }, 'ws stream recovery failed, retrying')
+        await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 250, 2_000)))
+      }
+    }
+  }
+
+  function onLost(): void {
+    // Hold live messages from now on: they are merged with what the recovery reads.
+    for (const client of clients) {
+      for (const sub of client.subs.values()) {
+        if (sub.plan.initial === undefined && sub.cursor === undefined) continue
+        sub.recover = true
+        sub.held ??= []
+      }
+    }
+  }
+
+  function onRestored(): void {
+    for (const client of clients) {
+      for (const sub of client.subs.values()) {
+        if (!sub.recover) continue
+        sub.chain = sub.chain
+          .then(() => recover(sub))
+          .catch((err: unknown) => {
+            log.warn({ err, stream: sub.plan.kind }, 'ws stream recovery failed')
+          })
+      }
+    }
   }
 
   const pingTimer = setInterval(() => {
@@ -270,6 +377,8 @@ export function createHub(options: HubOptions) {
     }
   }, options.pingIntervalMs ?? 25_000)
 
+  let closing = false
+
   function connect(ws: WebSocket, kind: StreamKind): HubConnection {
     const client: Client = {
       ws,
@@ -278,26 +387,42 @@ export function createHub(options: HubOptions) {
       queuedBytes: 0,
       heldBytes: 0,
       alive: true,
-      gone: false,
+      gone: closing,
       subs: new Map(),
     }
-    clients.add(client)
-    metrics.wsClients.inc({ stream: kind })
-    ws.on('pong', () => {
-      client.alive = true
-    })
-    ws.once('close', () => detach(client))
+    if (closing) {
+      // An upgrade that completed while the gateway stops: closed like the others.
+      void closeWithin(ws, 1001, 'server shutting down', shutdownGraceMs)
+    } else {
+      clients.add(client)
+      metrics.wsClients.inc({ stream: kind })
+      ws.on('pong', () => {
+        client.alive = true
+      })
+      ws.once('close', () => detach(client))
+    }
     return {
       async subscribe(plan, id, ack) {
         if (client.gone || client.subs.has(id)) return
-        // Held until the channels are subscribed: an ack, initial value or history goes first.
-        const holds = plan.initial !== undefined || plan.replay !== undefined || ack !== undefined
-        const sub: Sub = { client, id, plan, held: holds ? [] : null, after: null, removed: false }
+        // Held until the channels are subscribed: an ack, initial value or feed position first.
+        const holds = plan.initial !== undefined || plan.events !== undefined || ack !== undefined
+        const sub: Sub = {
+          client,
+          id,
+          plan,
+          held: holds ? [] : null,
+          after: null,
+          cursor: plan.events ? null : undefined,
+          recover: false,
+          chain: Promise.resolve(),
+          removed: false,
+        }
         client.subs.set(id, sub)
         for (const channel of plan.channels) channels.add(channel, sub)
         if (!holds) return
+        sub.chain = start(sub, ack)
         try {
-          await start(sub, ack)
+          await sub.chain
         } catch (err) {
           removeSub(sub)
           throw err
@@ -328,13 +453,18 @@ export function createHub(options: HubOptions) {
       return clients.size
     },
 
-    /** Closes every client with 1001 (going away) and stops pinging. */
-    close(): void {
+    /**
+     * Closes every client with 1001 (going away) and stops pinging; resolves once all are
+     * closed, terminating those that do not answer the close within the shutdown grace.
+     */
+    async close(): Promise<void> {
+      closing = true
       clearInterval(pingTimer)
-      for (const client of [...clients]) {
+      const closed = [...clients].map((client) => {
         detach(client)
-        client.ws.close(1001, 'server shutting down')
-      }
+        return closeWithin(client.ws, 1001, 'server shutting down', shutdownGraceMs)
+      })
+      await Promise.all(closed)
     },
   }
 }

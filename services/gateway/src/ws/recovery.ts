@@ -94,29 +94,44 @@ export interface FeedReplay {
   matches(body: string): boolean
 }
 
-export function createFeedReplay(deps: {
+/** An event stream's feed: replays after any id, and the newest id held. */
+export interface FeedSource {
+  after(sinceId: string): FeedReplay
+  newestId(): Promise<string | null>
+}
+
+export function createFeedSource(deps: {
   redis: Redis
   keys: Keys
   feed: Feed
-  sinceId: string
   matches: (record: unknown) => boolean
-}): FeedReplay {
-  const { redis, keys, feed, sinceId, matches } = deps
+}): FeedSource {
+  const { redis, keys, feed, matches } = deps
+  const newestId = async () => (await readFeedNewest(redis, keys, feed, 1))[0]?.id ?? null
   return {
-    feed,
-    sinceId,
-    readAfter: (afterId, count) => readFeedAfter(redis, keys, feed, afterId, count),
-    oldestId: () => oldestFeedId(redis, keys, feed),
-    newestId: async () => (await readFeedNewest(redis, keys, feed, 1))[0]?.id ?? null,
-    matches(body) {
-      try {
-        return matches(JSON.parse(body))
-      } catch {
-        return false
-      }
-    },
+    newestId,
+    after: (sinceId) => ({
+      feed,
+      sinceId,
+      readAfter: (afterId, count) => readFeedAfter(redis, keys, feed, afterId, count),
+      oldestId: () => oldestFeedId(redis, keys, feed),
+      newestId,
+      matches(body) {
+        try {
+          return matches(JSON.parse(body))
+        } catch {
+          return false
+        }
+      },
+    }),
   }
 }
+
+/**
+ * The cursor of a client that subscribed while the feed was empty: every entry that appears
+ * later is new to it, and a trimmed feed then means nothing to it.
+ */
+export const EMPTY_FEED_CURSOR = '0-0'
 
 export interface ReplayItem extends WithId {
   payload: Buffer
@@ -148,7 +163,7 @@ export const REPLAY_PAGE = 500
 export async function runReplay(
   replay: FeedReplay,
   target: ReplayTarget,
-  options: { subscription?: string; pageSize?: number } = {}
+  options: { subscription?: string; pageSize?: number; notifyPartial?: boolean } = {}
 ): Promise<void> {
   const pageSize = options.pageSize ?? REPLAY_PAGE
   // Entries after this one arrive live (the channels were subscribed before it was read).
@@ -160,7 +175,8 @@ export async function runReplay(
       // Read after the first page: had the feed been trimmed past since_id before that read,
       // the oldest id read now shows it.
       const oldest = await replay.oldestId()
-      if (isPartialResume(replay.sinceId, oldest) && target.active()) {
+      const notify = options.notifyPartial ?? true
+      if (notify && isPartialResume(replay.sinceId, oldest) && target.active()) {
         target.notice(partialResumeMessage(replay.sinceId, oldest ?? '', options.subscription))
       }
     }

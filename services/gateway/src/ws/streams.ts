@@ -18,7 +18,7 @@ import { ApiError, badParam } from '../errors.ts'
 import type { StreamKind } from '../metrics.ts'
 import { nonNegativeParam, queryText } from '../params.ts'
 import { resolveFeedScope, scopeMatcher, valueMatcher, type FeedScope } from './feed-scope.ts'
-import { createFeedReplay, type FeedReplay } from './recovery.ts'
+import { createFeedSource, type FeedSource } from './recovery.ts'
 
 /** Lazily parsed record of one live message (parsed at most once per message per replica). */
 export type RecordOf = () => unknown
@@ -32,8 +32,10 @@ export interface StreamPlan {
   filter?: (record: RecordOf) => boolean
   /** the cached current value, sent before any live message (latest-value streams) */
   initial?: () => Promise<string | null>
-  /** event streams asked with `since_id`: the feed history sent before live messages */
-  replay?: FeedReplay
+  /** event streams: their feed, replayed after `since_id` and after a lost Redis subscription */
+  events?: FeedSource
+  /** the `since_id` asked for: the feed history after it goes before live messages */
+  sinceId?: string
 }
 
 export type Query = Record<string, string>
@@ -72,19 +74,18 @@ export function createStreamResolver(deps: {
 }): ResolveStream {
   const { catalog, keys, redis } = deps
 
-  /** An event stream: the scope's live channels, its value filter, a replay on since_id. */
+  /** An event stream: the scope's live channels, its value filter, its feed to replay. */
   function feedPlan(scope: FeedScope, query: Query): StreamPlan {
     const sinceId = sinceIdParam(query)
+    const matches = scopeMatcher(scope)
     const plan: StreamPlan = {
       kind: scope.feed,
       channels: scope.pairs.map(([ex, symbol]) => keys.feedChannel(scope.feed, ex, symbol)),
+      events: createFeedSource({ redis, keys, feed: scope.feed, matches }),
     }
     const value = valueMatcher(scope)
     if (value) plan.filter = (record) => value(record())
-    if (sinceId !== undefined) {
-      const matches = scopeMatcher(scope)
-      plan.replay = createFeedReplay({ redis, keys, feed: scope.feed, sinceId, matches })
-    }
+    if (sinceId !== undefined) plan.sinceId = sinceId
     return plan
   }
 

@@ -14,6 +14,8 @@ export interface UpgradeOptions {
   log: Logger
   maxClients?: number
   maxPayloadBytes?: number
+  /** true while the gateway stops: new upgrades are refused so clients go to another replica */
+  stopping?: () => boolean
 }
 
 /** Answers a refused upgrade with a plain HTTP response carrying the JSON error, then closes. */
@@ -47,6 +49,9 @@ export function handleUpgrades(options: UpgradeOptions): { close(): void } {
   function plan(req: IncomingMessage): StreamPlan | null {
     const url = new URL(req.url ?? '/', 'http://gateway')
     const stream = url.pathname === '/ws' ? null : resolveStream(url.pathname, queryOf(url))
+    if (options.stopping?.()) {
+      throw new ApiError(503, 'shutting_down', 'this gateway replica is stopping, reconnect')
+    }
     if (hub.size >= maxClients) {
       throw new ApiError(
         503,
