@@ -4,6 +4,8 @@ export const RETENTION = {
   candlesKept: 1500,
   /** a candle series not written for this long is dropped, and so is its coverage marker */
   candlesTtlMs: 10 * 60_000,
+  /** an ingestor's claim that a candle series is contiguous lapses unless it renews it */
+  candlesMarkerTtlMs: 15_000,
   /** latest OI / funding records */
   latestTtlMs: 10 * 60_000,
   /** approximate length of the ingest streams the aggregator consumes */

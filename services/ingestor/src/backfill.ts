@@ -2,6 +2,7 @@ import {
   cacheCandles,
   markCandlesFrom,
   readLatestCandle,
+  RETENTION,
   type Keys,
   type Redis,
 } from '@takashi/bus'
@@ -22,6 +23,35 @@ export interface BackfillDeps {
   intervals: readonly Interval[]
   /** candles fetched per series at start (and when a gap is longer than this) */
   limit?: number
+  /** lifetime of a coverage marker this backfill sets (renewed by the candle coverage) */
+  markerTtlMs?: number
+}
+
+/** What a backfill of one series knows: where its gap starts and where coverage began. */
+export interface GapPlan {
+  symbol: string
+  interval: Interval
+  limit: number
+  /** when candles may have started to go missing, or null when unknown (start, lost marker) */
+  since: number | null
+  /** open time the series' cache was contiguous from before the gap, or null */
+  known: number | null
+  now: number
+}
+
+/**
+ * The REST request that closes a gap: from the candle open when it began when the cache reached
+ * back that far and the gap fits one page, else the newest page.
+ */
+export function planBackfill(plan: GapPlan): CandleRequest {
+  const request: CandleRequest = { symbol: plan.symbol, interval: plan.interval, limit: plan.limit }
+  if (plan.since === null || plan.known === null) return request
+  const step = INTERVAL_MS[plan.interval]
+  const openTime = Math.floor(plan.since / step) * step
+  if (plan.known > openTime) return request
+  const missing = Math.ceil((plan.now - openTime) / step) + 1
+  if (missing > plan.limit) return request
+  return { ...request, limit: Math.max(1, missing), start_time: openTime }
 }
 
 export type BackfillReason = 'start' | 'reconnect'
@@ -34,6 +64,7 @@ export function createBackfill(deps: BackfillDeps) {
   const { adapter, redis, keys, metrics } = deps
   const exchange = adapter.id
   const limit = deps.limit ?? 1_000
+  const markerTtlMs = deps.markerTtlMs ?? RETENTION.candlesTtlMs
   const log = deps.log.child({ component: 'backfill' })
   let running: Promise<void> | undefined
   let again = false
@@ -82,7 +113,7 @@ export function createBackfill(deps: BackfillDeps) {
       const known = await redis.get(keys.candlesFrom(exchange, symbol, interval))
       if (known !== null && Number(known) <= from) from = Number(known)
     }
-    await markCandlesFrom(redis, keys, { exchange, symbol, interval }, from)
+    await markCandlesFrom(redis, keys, { exchange, symbol, interval }, from, markerTtlMs)
   }
 
   async function runOnce(reason: BackfillReason, downSince?: number): Promise<void> {
@@ -101,6 +132,33 @@ export function createBackfill(deps: BackfillDeps) {
   }
 
   return {
+    /**
+     * Closes the gap of one series by REST and caches the candles; when `stillValid()` holds at
+     * the moment of writing, marks the series contiguous in the same transaction. Returns
+     * whether it marked it.
+     */
+    async fill(
+      series: { symbol: string; interval: Interval; since: number | null; known: number | null },
+      stillValid: () => boolean
+    ): Promise<boolean> {
+      const request = planBackfill({ ...series, limit, now: Date.now() })
+      try {
+        const candles = await adapter.rest.candles(deps.rest, request, deps.context())
+        const first = candles[0]
+        if (first === undefined) return false
+        let from = first.timestamp
+        if (request.start_time !== undefined && series.known !== null && series.known <= from) {
+          from = series.known
+        }
+        const marked = stillValid() && !stopped
+        await cacheCandles(redis, keys, candles, marked ? { from, ttlMs: markerTtlMs } : undefined)
+        metrics.backfills.inc({ exchange, outcome: 'ok' })
+        return marked
+      } catch (err) {
+        metrics.backfills.inc({ exchange, outcome: 'error' })
+        throw err
+      }
+    },
     /** runs a backfill; a call while one runs makes it go once more afterwards (as a reconnect) */
     run(reason: BackfillReason, downSince?: number): Promise<void> {
       if (running) {

@@ -92,23 +92,44 @@ export function createFetchWorker(deps: FetchWorkerDeps) {
     }
   }
 
+  function start(): void {
+    if (worker) return
+    connection = createRedis(deps.redisUrl, { blocking: true })
+    connection.on('error', (err) => log.debug({ err }, 'fetch worker redis error'))
+    worker = new Worker(keys.fetchQueue(exchange), processJob, {
+      connection,
+      prefix: keys.bullPrefix,
+      concurrency: deps.concurrency ?? 4,
+    })
+    worker.on('error', (err) => log.warn({ err }, 'fetch worker error'))
+  }
+
   return {
-    start(): void {
-      if (worker) return
-      connection = createRedis(deps.redisUrl, { blocking: true })
-      connection.on('error', (err) => log.debug({ err }, 'fetch worker redis error'))
-      worker = new Worker(keys.fetchQueue(exchange), processJob, {
-        connection,
-        prefix: keys.bullPrefix,
-        concurrency: deps.concurrency ?? 4,
-      })
-      worker.on('error', (err) => log.warn({ err }, 'fetch worker error'))
-    },
+    start,
     async stop(): Promise<void> {
       await worker?.close()
       worker = undefined
       connection?.disconnect()
       connection = undefined
+    },
+    /**
+     * A new worker on a new connection (Redis came back, maybe empty): jobs it held are gone
+     * with the old Redis, and the gateway that waited on them has answered already.
+     */
+    async restart(): Promise<void> {
+      const old = worker
+      const oldConnection = connection
+      worker = undefined
+      connection = undefined
+      start()
+      if (!old) return
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        old.close(true).catch(() => undefined),
+        new Promise((resolve) => (timer = setTimeout(resolve, 5_000))),
+      ])
+      clearTimeout(timer)
+      oldConnection?.disconnect()
     },
   }
 }

@@ -11,6 +11,8 @@ export interface HeartbeatDeps {
   /** last data message time (ms) per venue stream */
   lastMessageAt: () => Readonly<Record<string, number>>
   everyMs?: number
+  onWritten?(): void
+  onFailed?(at: number, err: unknown): void
 }
 
 /**
@@ -24,9 +26,12 @@ export function createHeartbeat(deps: HeartbeatDeps) {
   metrics.setLastMessageSource(deps.lastMessageAt)
 
   async function beat(): Promise<void> {
+    const at = Date.now()
     try {
       await writeHeartbeat(redis, keys, metrics.exchange, deps.lastMessageAt())
+      deps.onWritten?.()
     } catch (err) {
+      deps.onFailed?.(at, err)
       sampleFailure((skipped) => deps.log.warn({ err, skipped }, 'heartbeat write failed'))
     }
   }

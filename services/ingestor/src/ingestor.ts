@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Registry } from 'prom-client'
-import type { Keys, Redis } from '@takashi/bus'
+import { RETENTION, type Keys, type Redis } from '@takashi/bus'
 import {
   createMarketState,
   type ExchangeAdapter,
@@ -10,9 +10,13 @@ import {
 } from '@takashi/exchanges'
 import type { Logger } from '@takashi/observability'
 import type { Interval, RecordKind } from '@takashi/schemas'
+import { createBackbone } from './backbone.ts'
 import { createBackfill } from './backfill.ts'
 import { backoffDelay } from './backoff.ts'
+import { createCandleCoverage } from './candle-coverage.ts'
 import { createConnection, type Connection, type ConnectionTiming } from './connection.ts'
+import type { EventBufferLimits } from './event-buffer.ts'
+import { createEventOutbox, DROP_REASONS } from './event-outbox.ts'
 import { createFetchWorker } from './fetch-worker.ts'
 import { createHeartbeat } from './heartbeat.ts'
 import { BAD_FRAME_KINDS, createIngestorMetrics } from './metrics.ts'
@@ -32,6 +36,10 @@ export interface IngestorTiming {
   loadMarketsMaxMs?: number
   /** candles per series fetched by the start-up backfill */
   backfillLimit?: number
+  /** how often candle coverage markers are renewed and pending gaps retried */
+  coverageEveryMs?: number
+  /** bounds of the in-memory buffer of events waiting for Redis */
+  eventBuffer?: EventBufferLimits
 }
 
 export interface IngestorDeps {
@@ -46,6 +54,8 @@ export interface IngestorDeps {
   keys: Keys
   log: Logger
   registry: Registry
+  /** trades at or over this value (USD) are kept through a Redis outage, like liquidations */
+  largeTradeMinUsd?: number
   timing?: IngestorTiming
 }
 
@@ -77,13 +87,42 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     log,
     ...(timing.rest && { timing: timing.rest }),
   })
-  const publisher = createPublisher({ redis, keys, market, metrics, log })
   const abort = new AbortController()
   let symbols = new Set(deps.symbols)
   const context = (): ParseContext => ({ receivedAt: Date.now(), symbols, market })
 
   let connections: Connection[] = []
   let stopParts: (() => Promise<void> | void)[] = []
+  // what re-creates this process' state in Redis; set once the parts exist
+  let heal: () => void = () => undefined
+  let gap: (at: number) => void = () => undefined
+
+  const backbone = createBackbone({
+    redis,
+    metrics,
+    log,
+    onLost: (at) => gap(at),
+    onReconnected: () => heal(),
+  })
+  const outbox = createEventOutbox({
+    redis,
+    keys,
+    metrics,
+    log,
+    ...(timing.eventBuffer && { limits: timing.eventBuffer }),
+    onWritten: () => backbone.ok(),
+    onFailed: (at, err) => backbone.lost(at, err),
+  })
+  const publisher = createPublisher({
+    redis,
+    keys,
+    market,
+    metrics,
+    log,
+    outbox,
+    backbone,
+    ...(deps.largeTradeMinUsd !== undefined && { largeTradeMinUsd: deps.largeTradeMinUsd }),
+  })
 
   async function loadMarkets(): Promise<MarketInfo | undefined> {
     for (let attempt = 1; !abort.signal.aborted; attempt++) {
@@ -105,6 +144,8 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     for (const stream of RECORD_KINDS) metrics.messages.inc({ exchange, stream }, 0)
     for (const kind of BAD_FRAME_KINDS) metrics.badFrames.inc({ exchange, kind }, 0)
     metrics.publishErrors.inc({ exchange }, 0)
+    for (const reason of DROP_REASONS) metrics.eventsDropped.inc({ exchange, reason }, 0)
+    metrics.eventBuffer.set({ exchange }, 0)
     for (const connection of connections) {
       metrics.reconnects.inc({ exchange, connection: connection.id }, 0)
       metrics.connected.set({ exchange, connection: connection.id }, 0)
@@ -141,7 +182,21 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
         log,
         symbols: tracked,
         intervals: deps.intervals,
+        markerTtlMs: RETENTION.candlesMarkerTtlMs,
         ...(timing.backfillLimit !== undefined && { limit: timing.backfillLimit }),
+      })
+      // exchange connections lost since a gap opened: it is backfilled once they are back
+      const down = new Set<string>()
+      const coverage = createCandleCoverage({
+        redis,
+        keys,
+        symbols: tracked,
+        intervals: deps.intervals,
+        backfill,
+        canRecover: () => down.size === 0,
+        metrics,
+        log,
+        ...(timing.coverageEveryMs !== undefined && { everyMs: timing.coverageEveryMs }),
       })
       const specs =
         tracked.length > 0 ? adapter.connections(deps.urls, tracked, deps.intervals) : []
@@ -153,12 +208,19 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
           market,
           onRecords: (records) => publisher.publish(records),
           onStatus: (status) => {
-            if (status.type !== 'connected' || status.downSinceMs === undefined) return
+            if (status.type === 'disconnected') {
+              down.add(status.connId)
+              coverage.gap(status.at)
+              return
+            }
+            if (status.downSinceMs === undefined) return
+            down.delete(status.connId)
             log.info(
               { conn_id: status.connId, gap_ms: status.at - status.downSinceMs },
               'reconnected, backfilling the gap'
             )
-            void backfill.run('reconnect', status.downSinceMs)
+            coverage.gap(status.downSinceMs)
+            coverage.tick()
           },
           log,
           metrics,
@@ -182,6 +244,8 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
         log,
         lastMessageAt,
         ...(timing.heartbeatMs !== undefined && { everyMs: timing.heartbeatMs }),
+        onWritten: () => backbone.ok(),
+        onFailed: (at, err) => backbone.lost(at, err),
       })
       const worker = createFetchWorker({
         adapter,
@@ -193,21 +257,34 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
         metrics,
         log,
       })
+      gap = (at) => coverage.gap(at)
+      heal = () => {
+        // a Redis that came back may be empty: the connection's markers say nothing any more
+        coverage.forgetKnown()
+        coverage.tick()
+        outbox.kick()
+        void heartbeat.beat()
+        publisher.restoreLatest().catch((err: unknown) => backbone.lost(Date.now(), err))
+        worker.restart().catch((err: unknown) => log.warn({ err }, 'fetch worker restart failed'))
+      }
       zeroMetrics()
       stopParts = [
         () => worker.stop(),
         () => pollers.stop(),
+        () => coverage.stop(),
         () => backfill.stop(),
         ...connections.map((connection) => () => connection.stop()),
         () => heartbeat.stop(),
         () => publisher.flush(),
+        () => outbox.close(),
+        () => backbone.close(),
       ]
       if (abort.signal.aborted) return
       for (const connection of connections) connection.start()
       pollers.start()
       heartbeat.start()
       worker.start()
-      void backfill.run('start')
+      coverage.start()
       log.info(
         { symbols: tracked, intervals: deps.intervals, connections: specs.length },
         'ingestor started'

@@ -34,6 +34,7 @@ const ingestor = createIngestor({
   urls: exchangeUrls,
   symbols: env.SYMBOLS,
   intervals,
+  largeTradeMinUsd: env.LARGE_TRADE_MIN_USD,
   redis,
   redisUrl: env.REDIS_URL,
   keys: createKeys(),

@@ -70,6 +70,30 @@ export function createIngestorMetrics(registry: Registry, exchange: ExchangeId) 
       labelNames: ['exchange'] as const,
       registers,
     }),
+    backboneDown: new Gauge({
+      name: 'takashi_ingestor_backbone_down',
+      help: '1 from a failed Redis write or a lost Redis connection until writes succeed again',
+      labelNames: ['exchange'] as const,
+      registers,
+    }),
+    eventBuffer: new Gauge({
+      name: 'takashi_ingestor_event_buffer_events',
+      help: 'Liquidations and large trades waiting in memory for Redis',
+      labelNames: ['exchange'] as const,
+      registers,
+    }),
+    eventsDropped: new Counter({
+      name: 'takashi_ingestor_event_buffer_dropped_total',
+      help: 'Liquidations and large trades given up while Redis was away (buffer full, too old)',
+      labelNames: ['exchange', 'reason'] as const,
+      registers,
+    }),
+    uncoveredSeries: new Gauge({
+      name: 'takashi_ingestor_candle_series_uncovered',
+      help: 'Candle series not marked contiguous, waiting for a REST backfill',
+      labelNames: ['exchange'] as const,
+      registers,
+    }),
     restRequests: new Counter({
       name: 'takashi_ingestor_rest_requests_total',
       help: 'REST calls to the exchange, by HTTP status (error: no response)',

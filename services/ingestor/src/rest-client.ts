@@ -68,11 +68,19 @@ export function createRestClient(deps: RestClientDeps): IngestorRestClient {
   const baseUrl = deps.baseUrl.replace(/\/+$/, '')
   const log = deps.log.child({ component: 'rest' })
   let budget = deps.weightPerMinute ?? 600
+  // a ban kept here too: an emptied Redis must not send us back to a venue that banned us
+  let bannedUntil = 0
 
   async function reserve(weight: number, failFast: boolean, path: string): Promise<void> {
     const deadline = Date.now() + timing.maxWaitMs
     for (;;) {
       const now = Date.now()
+      if (bannedUntil > now) {
+        throw new UpstreamError(
+          429,
+          `${exchange} REST paused until ${new Date(bannedUntil).toISOString()} after a rate-limit answer`
+        )
+      }
       const windowStart = now - (now % timing.windowMs)
       const [outcome, value] = (await redis.eval(
         RESERVE,
@@ -85,6 +93,7 @@ export function createRestClient(deps: RestClientDeps): IngestorRestClient {
         String(now)
       )) as [number, number]
       if (outcome === 2) {
+        bannedUntil = Math.max(bannedUntil, value)
         throw new UpstreamError(
           429,
           `${exchange} REST paused until ${new Date(value).toISOString()} after a rate-limit answer`
@@ -105,6 +114,7 @@ export function createRestClient(deps: RestClientDeps): IngestorRestClient {
     const fallback = status === 418 ? timing.banFallbackMs : timing.slowDownFallbackMs
     const pauseMs = Math.max(1, parseRetryAfter(retryAfter) ?? fallback)
     const until = Date.now() + pauseMs
+    bannedUntil = Math.max(bannedUntil, until)
     await redis.set(keys.restBannedUntil(exchange), String(until), 'PX', pauseMs)
     log.warn({ status, pause_ms: pauseMs }, 'exchange rate-limited us, pausing REST')
   }
