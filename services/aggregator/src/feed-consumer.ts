@@ -38,6 +38,12 @@ export function createFeedConsumer(options: FeedConsumerOptions) {
   let running = false
   let loop: Promise<void> | undefined
   let lastClaimAt = 0
+  // false from a failed round until the next one succeeds: readiness and the up gauge read it
+  let consuming = false
+  const setConsuming = (up: boolean) => {
+    consuming = up
+    metrics.consumerUp.set(up ? 1 : 0)
+  }
 
   async function ensureGroups(): Promise<void> {
     for (const kind of KINDS) {
@@ -115,8 +121,18 @@ export function createFeedConsumer(options: FeedConsumerOptions) {
         for (const [stream, entries] of reply ?? []) {
           await handle(stream === keys.ingest('trades') ? 'trades' : 'liquidations', entries)
         }
+        setConsuming(true)
       } catch (error) {
         if (!running) break
+        setConsuming(false)
+        // Redis came back empty (a restart without persistence, a failover to a fresh replica):
+        // the group is gone with the streams. Re-create it at once; from 0, so nothing the
+        // ingestors wrote meanwhile is skipped.
+        if (String(error).includes('NOGROUP')) {
+          log.warn('consumer group missing (Redis lost its data), re-creating it')
+          await ensureGroups().catch((err: unknown) => log.warn({ err }, 're-creating failed'))
+          continue
+        }
         log.error({ err: error }, 'feed consumer failed, retrying')
         await new Promise((resolve) => setTimeout(resolve, 1_000))
       }
@@ -126,9 +142,12 @@ export function createFeedConsumer(options: FeedConsumerOptions) {
   return {
     async start(): Promise<void> {
       await ensureGroups()
+      setConsuming(true)
       running = true
       loop = run()
     },
+    /** True while reads succeed: an aggregator that cannot consume is not ready. */
+    consuming: () => consuming,
     /** Ends the loop; a read stuck on an unreachable Redis is abandoned after one block time. */
     async stop(): Promise<void> {
       running = false

@@ -41,7 +41,11 @@ const monitor = createOiMonitor({
   log,
   metrics,
 })
-const server = await serveMetrics(registry, env.METRICS_PORT, () => redis.status === 'ready')
+const server = await serveMetrics(
+  registry,
+  env.METRICS_PORT,
+  () => redis.status === 'ready' && consumer.consuming()
+)
 const lagTimer = setInterval(() => {
   consumer.updateLag().catch((err: unknown) => log.debug({ err }, 'lag update failed'))
 }, 5_000)

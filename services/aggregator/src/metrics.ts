@@ -59,6 +59,11 @@ export function createAggregatorMetrics(registry: Registry) {
       labelNames: ['queue'] as const,
       registers,
     }),
+    consumerUp: new Gauge({
+      name: 'takashi_aggregator_consumer_up',
+      help: '1 while the feed consumer reads the ingest streams, 0 while its reads fail',
+      registers,
+    }),
     consumerLag: new Gauge({
       name: 'takashi_aggregator_consumer_lag_entries',
       help: 'Ingest stream entries not yet delivered to the consumer group',

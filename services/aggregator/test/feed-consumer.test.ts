@@ -145,4 +145,31 @@ describe('feed consumer', () => {
     ]
     expect(pending[0]).toBe(0)
   })
+
+  test('a consumer group lost with the data of Redis is re-created, and consuming goes on', async ({
+    redis,
+    keys,
+    redisUrl,
+  }) => {
+    const { consumer, registry } = startConsumer(redisUrl, keys, 'c1')
+    await consumer.start()
+    await ingest(redis, keys, 'liquidations', JSON.stringify(liquidation))
+    await expect
+      .poll(async () => (await readFeedAfter(redis, keys, 'liquidations', '0-0', 10)).length)
+      .toBe(1)
+
+    // what an empty restart does to the aggregator's part: streams and their groups are gone
+    await redis.del(keys.ingest('trades'), keys.ingest('liquidations'), keys.feed('liquidations'))
+    const later = { ...liquidation, id: 'binance:ETHUSDT:1700000000500:long:3000:2' }
+    await ingest(redis, keys, 'liquidations', JSON.stringify(later))
+    await expect
+      .poll(async () => (await readFeedAfter(redis, keys, 'liquidations', '0-0', 10)).length)
+      .toBe(1)
+    const [entry] = await readFeedAfter(redis, keys, 'liquidations', '0-0', 10)
+    expect(JSON.parse(entry?.body ?? '')).toMatchObject({ timestamp: 1_700_000_000_000 })
+    expect(consumer.consuming()).toBe(true)
+    expect(await registry.getSingleMetricAsString('takashi_aggregator_consumer_up')).toMatch(
+      /takashi_aggregator_consumer_up 1$/m
+    )
+  })
 })
