@@ -75,6 +75,8 @@ export function createOiMonitor(deps: OiMonitorDeps) {
     const alive = ((await pipeline.exec()) ?? []).map(([, found]) => found === 1)
     const live = new Set(deps.exchanges.filter((_, i) => alive[i]))
     await evaluator.evaluate(seriesOf(pairs.filter((p) => live.has(p.exchange))))
+    // the job lasts until its seeds are done, so scheduled runs do not pile up behind fetches
+    await evaluator.seeded()
     metrics.evaluationSeconds.observe((performance.now() - started) / 1_000)
   }
 
@@ -142,6 +144,7 @@ export function createOiMonitor(deps: OiMonitorDeps) {
       await worker?.close()
       await queue?.close()
       await draining
+      await evaluator.seeded()
       await history.stop()
       for (const connection of connections) connection.disconnect()
     },

@@ -166,40 +166,8 @@ export function createSpikeEvaluator(deps: SpikeEvaluatorDeps) {
     if (id !== null) metrics.spikes.inc({ timeframe: s.timeframe, metric: s.metric })
   }
 
-  /** One pass; resolves the series whose write lost to another evaluation. */
-  async function pass(series: readonly Series[]): Promise<Series[]> {
-    const [stored, latest] = await Promise.all([
-      readSeries(redis, keys, series),
-      readLatestOpenInterest(series),
-    ])
-    const candles = await readNewCandles(series, stored)
-    const outcomes: Outcome[] = new Array<Outcome>(series.length)
-    const seeds: number[] = []
-    series.forEach((s, i) => {
-      const current = s.metric === 'open_interest' ? openInterestReading(s, latest) : undefined
-      const entry = stored[i]
-      if (!entry?.state) {
-        seeds.push(i)
-        return
-      }
-      try {
-        outcomes[i] = outcome(s, entry, advance(s, entry, current, candles.get(i)))
-        metrics.detectorRuns.inc({ timeframe: s.timeframe, metric: s.metric })
-      } catch (err) {
-        outcomes[i] = { kind: 'skip' }
-        log.warn({ err, series: seriesId(s) }, 'spike evaluation failed')
-      }
-    })
-    await forEachLimit(seeds, SEED_CONCURRENCY, async (i) => {
-      const s = series[i] as Series
-      try {
-        const current = s.metric === 'open_interest' ? openInterestReading(s, latest) : undefined
-        outcomes[i] = await seed(s, current)
-      } catch (err) {
-        outcomes[i] = { kind: 'skip' }
-        log.warn({ err, series: seriesId(s) }, 'spike window seed failed')
-      }
-    })
+  /** Commits outcomes in one round trip, publishes the spikes of the writes that won. */
+  async function commit(outcomes: readonly Outcome[]): Promise<Series[]> {
     const writes = outcomes.flatMap((o) => (o.kind === 'commit' ? [o] : []))
     const applied = await commitSeries(
       redis,
@@ -217,13 +185,72 @@ export function createSpikeEvaluator(deps: SpikeEvaluatorDeps) {
     return lost
   }
 
+  // Seeds wait on ingestors' history fetches, so they run apart from judging: a series still
+  // seeding never delays the others. One seed per series at a time in this process.
+  const seeding = new Map<string, Promise<void>>()
+  function startSeeds(series: readonly Series[], latest: Map<string, OpenInterest>): void {
+    const fresh = series.filter((s) => !seeding.has(seriesId(s)))
+    if (fresh.length === 0) return
+    const run = (async () => {
+      const outcomes: Outcome[] = []
+      await forEachLimit(fresh, SEED_CONCURRENCY, async (s) => {
+        try {
+          const current = s.metric === 'open_interest' ? openInterestReading(s, latest) : undefined
+          outcomes.push(await seed(s, current))
+        } catch (err) {
+          log.warn({ err, series: seriesId(s) }, 'spike window seed failed')
+        }
+      })
+      // a seed that lost was seeded by another worker meanwhile: nothing to redo
+      await commit(outcomes)
+    })()
+      .catch((err: unknown) => log.warn({ err }, 'spike window seed failed'))
+      .finally(() => {
+        for (const s of fresh) seeding.delete(seriesId(s))
+      })
+    for (const s of fresh) seeding.set(seriesId(s), run)
+  }
+
+  /** One pass; resolves the series whose write lost to another evaluation. */
+  async function pass(series: readonly Series[]): Promise<Series[]> {
+    const [stored, latest] = await Promise.all([
+      readSeries(redis, keys, series),
+      readLatestOpenInterest(series),
+    ])
+    startSeeds(
+      series.filter((_, i) => !stored[i]?.state),
+      latest
+    )
+    const candles = await readNewCandles(series, stored)
+    const outcomes: Outcome[] = []
+    series.forEach((s, i) => {
+      const entry = stored[i]
+      if (!entry?.state) return
+      try {
+        const current = s.metric === 'open_interest' ? openInterestReading(s, latest) : undefined
+        outcomes.push(outcome(s, entry, advance(s, entry, current, candles.get(i))))
+        metrics.detectorRuns.inc({ timeframe: s.timeframe, metric: s.metric })
+      } catch (err) {
+        log.warn({ err, series: seriesId(s) }, 'spike evaluation failed')
+      }
+    })
+    return commit(outcomes)
+  }
+
   return {
-    /** Evaluates the series; a series another worker moved on meanwhile is re-read and retried. */
+    /**
+     * Judges the series; one another worker moved on meanwhile is re-read and retried. Series
+     * without a window start seeding in the background (see `seeded`).
+     */
     async evaluate(series: readonly Series[]): Promise<void> {
       let todo = series
       for (let attempt = 0; attempt < ATTEMPTS && todo.length > 0; attempt++) {
         todo = await pass(todo)
       }
+    },
+    /** Resolves once the seeds started so far have finished. */
+    async seeded(): Promise<void> {
+      await Promise.all([...seeding.values()])
     },
   }
 }

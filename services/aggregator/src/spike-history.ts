@@ -45,6 +45,9 @@ export function createSpikeHistory(deps: SpikeHistoryDeps) {
         queue: new Queue(name, { connection: blocking(), prefix }),
         events: new QueueEvents(name, { connection: blocking(), prefix }),
       }
+      // every waiting fetch listens for its job's end; seeds wait on many at once
+      entry.queue.setMaxListeners(0)
+      entry.events.setMaxListeners(0)
       fetchQueues.set(exchange, entry)
     }
     return entry
