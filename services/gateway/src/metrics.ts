@@ -64,7 +64,7 @@ export function createGatewayMetrics(registry: Registry) {
     }),
     redisResubscribes: new Counter({
       name: 'takashi_gateway_redis_resubscribes_total',
-      help: 'Reconnects of the Redis subscriber (live messages may have been lost)',
+      help: 'Reconnects of the Redis subscriber (event streams then replay what it missed)',
       registers,
     }),
   }
