@@ -194,7 +194,17 @@ describe('a mid-period OI jump on Bybit and OKX reaches /ws/oi-spikes', () => {
       const [, oi, oiCcy, oiUsd] = row(value, ts)
       return [okxEvents.openInterest({ instId: BTC, oi, oiCcy, oiUsd, ts })]
     }
-    fake.emit({ channel: 'open-interest', instId: BTC }, frame(1010, now))
+    // a frame that arrives before the swap's contract size is loaded is dropped (by design):
+    // the same calm frame is sent until the ingestor has published it
+    await expect
+      .poll(
+        async () => {
+          fake.emit({ channel: 'open-interest', instId: BTC }, frame(1010, now))
+          return redis.exists(keys.latest('open-interest', 'okx', 'BTCUSDT'))
+        },
+        { timeout: 20_000 }
+      )
+      .toBe(1)
     expect(await judgedValue(redis, keys, 'okx', 1010)).toBe(now)
     expect(spikes).toEqual([])
 
