@@ -88,11 +88,11 @@ describe('gateway faults (spec §7)', () => {
 
     const appender = startAppender(redis, keys)
     await expect.poll(() => liquidations.messages.length, WAIT).toBeGreaterThanOrEqual(20)
-    // A value cached while the subscription is down: its publish never reaches the gateway.
+    // A value whose publish the cut subscription missed: cached, never sent live.
     const changed = oiRecord(2, 2)
+    await redis.set(keys.latest('open-interest', 'binance', 'BTCUSDT'), JSON.stringify(changed))
     expect(await redis.client('KILL', 'TYPE', 'pubsub')).toBe(1)
     const cutAt = appender.appended.length
-    await redis.set(keys.latest('open-interest', 'binance', 'BTCUSDT'), JSON.stringify(changed))
     const resubscribes = () =>
       metricValue(gateway.registry, 'takashi_gateway_redis_resubscribes_total')
     await expect.poll(resubscribes, WAIT).toBe(1)
