@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import {
+  driveVenue,
+  listedQuantities,
+  recorder,
+  startFaultStack,
+  until,
+  type FaultStack,
+} from './stack.ts'
+
+let stack: FaultStack | undefined
+afterEach(async () => {
+  await stack?.stop()
+  stack = undefined
+})
+
+const quantities = (records: Record<string, unknown>[]) =>
+  records.map((record) => record.quantity as number)
+
+describe('faults: Redis goes away for 15 s and comes back empty (spec §7)', () => {
+  test('every process heals within 10 s; no liquidation is lost or repeated; candles have no hole', async () => {
+    const running = await startFaultStack()
+    stack = running
+    const path = recorder(`${running.ws}/ws/liquidations`)
+    const mux = recorder(`${running.ws}/ws`, {
+      op: 'subscribe',
+      id: 'liq',
+      path: '/ws/liquidations',
+    })
+    await Promise.all([path.opened, mux.opened])
+    const venue = driveVenue(running.venue)
+    await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)
+
+    await running.redis.shutdown()
+    const down = Date.now()
+    const sentBeforeFault = venue.sent().length
+    // readiness tells the truth while Redis is away
+    await until(async () => !(await running.serving()), 10_000)
+    // the fault lasts 15 s: this wait is the outage itself, not a wait for a result
+    await new Promise((resolve) => setTimeout(resolve, 15_000 - (Date.now() - down)))
+    await running.redis.start()
+    const sentAtReturn = venue.sent().length
+
+    const serving = await until(() => running.serving(), 10_000)
+    const newEventOnSockets = await until(() => {
+      const last = venue.sent()[sentAtReturn]
+      return (
+        last !== undefined &&
+        quantities(path.records).includes(last) &&
+        quantities(mux.records).includes(last)
+      )
+    }, 10_000)
+    const newEventListed = await until(async () => {
+      const last = venue.sent()[sentAtReturn]
+      return last !== undefined && (await listedQuantities(running.http)).includes(last)
+    }, 10_000)
+    process.stdout.write(
+      `faults: Redis back after 15 s → serving in ${serving} ms, ` +
+        `WebSockets deliver in ${newEventOnSockets} ms, /liquidations in ${newEventListed} ms\n`
+    )
+
+    venue.stop()
+    const sent = venue.sent()
+    // the sockets that stayed open got every event once, in order: before, during and after
+    await until(
+      () => path.records.length >= sent.length && mux.records.length >= sent.length,
+      15_000
+    )
+    expect(quantities(path.records)).toEqual(sent)
+    expect(quantities(mux.records)).toEqual(sent)
+    expect(path.closed()).toBeUndefined()
+    // the feed lost what Redis lost, but not one event of the outage or after it, none twice
+    await until(async () => (await listedQuantities(running.http)).at(-1) === sent.at(-1), 10_000)
+    const listed = await listedQuantities(running.http)
+    expect(listed).toEqual(sent.slice(sent.length - listed.length))
+    expect(listed.length).toBeGreaterThanOrEqual(sent.length - sentBeforeFault)
+
+    // every candle the venue has is served, none missing
+    const times = venue.candleTimes()
+    const res = await fetch(`${running.http}/binance/ohlc/BTCUSDT/1m?limit=${times.length}`)
+    expect(res.status).toBe(200)
+    const candles = (await res.json()) as { timestamp: number }[]
+    expect(candles.map((candle) => candle.timestamp)).toEqual(times)
+
+    for (const proc of [running.ingestor, running.aggregator, running.gateway]) {
+      expect(proc.running(), `${proc.name} exited:\n${proc.output()}`).toBe(true)
+    }
+  }, 90_000)
+})
