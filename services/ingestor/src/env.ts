@@ -23,7 +23,6 @@ export const env = withBackbone(
       ...backboneEnv,
       SYMBOLS: sharedEnv.SYMBOLS,
       OHLC_INTERVALS: sharedEnv.OHLC_INTERVALS,
-    LARGE_TRADE_MIN_USD: sharedEnv.LARGE_TRADE_MIN_USD,
       LARGE_TRADE_MIN_USD: sharedEnv.LARGE_TRADE_MIN_USD,
       METRICS_PORT: sharedEnv.METRICS_PORT,
       LOG_LEVEL: sharedEnv.LOG_LEVEL,
