@@ -1,7 +1,8 @@
-// `pnpm bench [parse|fanout]`: throughput, latency and memory figures (docs/benchmarks.md).
+// `pnpm bench [parse|fanout|spikes]`: throughput, latency and memory figures (docs/benchmarks.md).
 import { availableParallelism, totalmem } from 'node:os'
 import { benchFanout } from './fanout.ts'
 import { benchParse } from './parse.ts'
+import { benchSpikes } from './spikes.ts'
 
 const only = process.argv[2]
 const machine = `${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`
@@ -34,4 +35,15 @@ if (!only || only === 'fanout') {
     )
     process.stdout.write(`  ${JSON.stringify(r)}\n`)
   }
+}
+
+if (!only || only === 'spikes') {
+  process.stdout.write('\nOI/volume spikes (one evaluation of every series, one redis-server)\n')
+  const r = await benchSpikes()
+  process.stdout.write(
+    `  ${r.series.toLocaleString('en')} series: nothing new ${r.unchanged_ms} ms, ` +
+      `a new value in every series ${r.all_new_ms} ms (median of ${r.runs}), ` +
+      `every period closing ${r.all_close_ms} ms\n`
+  )
+  process.stdout.write(`  ${JSON.stringify(r)}\n`)
 }

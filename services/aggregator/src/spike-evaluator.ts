@@ -114,8 +114,7 @@ export function createSpikeEvaluator(deps: SpikeEvaluatorDeps) {
     series: s,
     version: '',
     state,
-    replace: true,
-    appended: state.window,
+    windowChanged: true,
   })
 
   function advance(s: Series, stored: Stored, current: Reading | undefined, candles?: Ohlc[]) {
@@ -135,8 +134,7 @@ export function createSpikeEvaluator(deps: SpikeEvaluatorDeps) {
       series: s,
       version: stored.version,
       state: result.state,
-      replace: false,
-      appended: result.appended,
+      windowChanged: result.appended.length > 0,
     }
     return { kind: 'commit', commit, spikes: result.spikes }
   }

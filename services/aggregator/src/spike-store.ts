@@ -1,6 +1,6 @@
 import type { Keys, Redis } from '@takashi/bus'
 import type { ExchangeId, SpikeTimeframe } from '@takashi/schemas'
-import { WINDOW_SIZE, type Reading, type SeriesState } from './oi-spike.ts'
+import type { Reading, SeriesState } from './oi-spike.ts'
 
 export const SPIKE_METRICS = ['open_interest', 'volume'] as const
 export type SpikeMetric = (typeof SPIKE_METRICS)[number]
@@ -22,18 +22,18 @@ const STATE_TTL_MS = 2 * 86_400_000
 
 // Compare-and-set: the write applies only if no other evaluation wrote since this one read, so
 // several workers may judge the same series and only one of them moves it on (and may alert).
+// The window is one string (comma-separated, oldest first): a read is one value, not 100.
 const COMMIT = `
 if (redis.call('HGET', KEYS[2], 'v') or '') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], 'last', ARGV[5], 'open_period', ARGV[6], 'open_value', ARGV[7],
-  'open_at', ARGV[8], 'armed', ARGV[9])
+redis.call('HSET', KEYS[2], 'last', ARGV[4], 'open_period', ARGV[5], 'open_value', ARGV[6],
+  'open_at', ARGV[7], 'armed', ARGV[8])
 redis.call('HINCRBY', KEYS[2], 'v', 1)
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-if ARGV[4] == '1' then redis.call('DEL', KEYS[1]) end
-if #ARGV > 9 then
-  redis.call('RPUSH', KEYS[1], unpack(ARGV, 10))
-  redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
+if ARGV[3] == '1' then
+  redis.call('SET', KEYS[1], ARGV[9], 'PX', ARGV[2])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `
 
@@ -52,7 +52,7 @@ export function withCommit(redis: Redis): WithCommit {
 const num = (text: string | undefined) =>
   text === undefined || text === '' ? undefined : Number(text)
 
-function decode(hash: Record<string, string>, window: string[]): Stored {
+function decode(hash: Record<string, string>, window: string | null): Stored {
   if (hash.v === undefined) return { state: undefined, version: '' }
   const period = num(hash.open_period)
   const open: Reading | undefined =
@@ -60,7 +60,12 @@ function decode(hash: Record<string, string>, window: string[]): Stored {
       ? undefined
       : { period, value: Number(hash.open_value), at: Number(hash.open_at) }
   return {
-    state: { window: window.map(Number), last: num(hash.last), open, armed: hash.armed !== '0' },
+    state: {
+      window: window ? window.split(',').map(Number) : [],
+      last: num(hash.last),
+      open,
+      armed: hash.armed !== '0',
+    },
     version: hash.v,
   }
 }
@@ -80,15 +85,15 @@ export async function readSeries(
   const pipeline = redis.pipeline()
   for (const s of series) {
     const [windowKey, stateKey] = keysOf(keys, s)
-    pipeline.hgetall(stateKey).lrange(windowKey, 0, -1)
+    pipeline.hgetall(stateKey).get(windowKey)
   }
   const results = (await pipeline.exec()) ?? []
   return series.map((_, i) => {
     const [hashErr, hash] = results[2 * i] ?? []
-    const [listErr, list] = results[2 * i + 1] ?? []
-    const err = hashErr ?? listErr
+    const [windowErr, window] = results[2 * i + 1] ?? []
+    const err = hashErr ?? windowErr
     if (err) throw err
-    return decode(hash as Record<string, string>, list as string[])
+    return decode(hash as Record<string, string>, window as string | null)
   })
 }
 
@@ -96,10 +101,8 @@ export interface Commit {
   series: Series
   version: string
   state: SeriesState
-  /** replace the stored window (a seed) rather than append the newly closed values */
-  replace: boolean
-  /** values to append (all of the window when replacing) */
-  appended: number[]
+  /** the window changed (a seed, or periods closed) and is written too */
+  windowChanged: boolean
 }
 
 /** Writes many series in one round trip; resolves which writes applied. */
@@ -119,14 +122,13 @@ export async function commitSeries(
       ...keysOf(keys, c.series),
       c.version,
       String(STATE_TTL_MS),
-      String(WINDOW_SIZE),
-      c.replace ? '1' : '0',
+      c.windowChanged ? '1' : '0',
       state.last === undefined ? '' : String(state.last),
       state.open ? String(state.open.period) : '',
       state.open ? String(state.open.value) : '',
       state.open ? String(state.open.at) : '',
       state.armed ? '1' : '0',
-      ...c.appended.map(String)
+      c.windowChanged ? state.window.join(',') : ''
     )
   }
   const results = (await pipeline.exec()) ?? []
