@@ -45,10 +45,10 @@ export function createKeys(prefix = 'takashi') {
     restBannedUntil: (ex: ExchangeId) => `${p}:rest-banned-until:${ex}`,
     /** string counter (TTL): REST requests of one client in one minute, shared by the gateways */
     rateLimit: (client: string, windowStart: number) => `${p}:rate:${client}:${windowStart}`,
-    /** list (≤ 100, TTL): the OI/volume monitor's rolling window of one series, oldest first */
+    /** string (TTL): the OI/volume monitor's window of one series (≤ 100 values, comma-separated) */
     spikeWindow: (ex: ExchangeId, sym: string, tf: string, metric: string) =>
       `${p}:spike-window:${ex}:${sym}:${tf}:${metric}`,
-    /** hash (TTL): that window's last observation time and whether it is armed for an alert */
+    /** hash (TTL): that series' open period reading, newest closed period, armed flag, version */
     spikeState: (ex: ExchangeId, sym: string, tf: string, metric: string) =>
       `${p}:spike-state:${ex}:${sym}:${tf}:${metric}`,
     /** BullMQ: key prefix and the per-exchange cache-miss fetch queue */
