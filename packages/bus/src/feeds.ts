@@ -1,6 +1,6 @@
 import type { ExchangeId } from '@takashi/schemas'
 import type { Feed, Keys } from './keys.ts'
-import type { Redis } from './redis.ts'
+import { SENTINEL_SCHEME, writeKept, type Redis } from './redis.ts'
 import { RETENTION } from './retention.ts'
 
 // Dedupe, id assignment, append and live publish in one atomic step. The id is the stream entry
@@ -19,31 +19,47 @@ end
 local id = string.format('%.0f-%.0f', ms, seq)
 local body = '{"id":"' .. id .. '",' .. string.sub(ARGV[2], 2)
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], id, 'r', body)
-redis.call('PUBLISH', KEYS[2], body)
+if ARGV[4] == '1' then redis.call('PUBLISH', KEYS[2], body) end
 return id
 `
 
 /**
  * Appends an event to a public feed unless `eventId` was appended before; returns the feed id
  * or null for a duplicate. `body` is the record's JSON without its `id` (the feed assigns it).
+ *
+ * With Sentinels (`backboneUrl` a redis-sentinel:// string) the live publish waits until the
+ * append is known to survive a failover (writeKept): live clients never get an event the new
+ * master will not have, and the throw leaves the ingest entry unacknowledged, so the event is
+ * appended again where it is kept.
  */
 export async function appendToFeed(
   redis: Redis,
   keys: Keys,
   feed: Feed,
-  event: { eventId: string; exchange: ExchangeId; symbol: string; body: string }
+  event: { eventId: string; exchange: ExchangeId; symbol: string; body: string },
+  backboneUrl = ''
 ): Promise<string | null> {
+  const confirm = backboneUrl.startsWith(SENTINEL_SCHEME)
+  const channel = keys.feedChannel(feed, event.exchange, event.symbol)
   const result = (await redis.eval(
     APPEND_FEED,
     3,
     keys.feed(feed),
-    keys.feedChannel(feed, event.exchange, event.symbol),
+    channel,
     keys.feedSeen(feed, event.eventId),
     String(RETENTION.feedMaxLen),
     event.body,
-    String(RETENTION.feedSeenTtlMs)
+    String(RETENTION.feedSeenTtlMs),
+    confirm ? '0' : '1'
   )) as string | null
-  return result ?? null
+  if (result === null) return null
+  if (confirm) {
+    if (!(await writeKept(redis, backboneUrl))) {
+      throw new Error('feed append made on a superseded master: not kept')
+    }
+    await redis.publish(channel, `{"id":"${result}",${event.body.slice(1)}`)
+  }
+  return result
 }
 
 export interface FeedEntry {

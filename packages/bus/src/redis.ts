@@ -2,7 +2,8 @@ import { Redis, type RedisOptions } from 'ioredis'
 
 export type { Redis }
 
-const SENTINEL_SCHEME = 'redis-sentinel://'
+/** The scheme of a Sentinel backbone's connection string. */
+export const SENTINEL_SCHEME = 'redis-sentinel://'
 
 /**
  * A Redis connection to `url`: a redis:// or rediss:// URL, or the Sentinels of a master as
@@ -48,4 +49,58 @@ export function sentinelOptions(url: string): RedisOptions {
     ...(username !== '' && { username }),
     ...(password !== '' && { password }),
   }
+}
+
+/**
+ * Whether a write just made on `redis` is kept. Only Sentinel deployments can lose one: a master
+ * superseded by a failover accepts writes until the Sentinels demote it, then drops them when it
+ * copies the new master. So there a write counts once a replica acknowledged it, or, on a master
+ * left without replicas, once every Sentinel that answers names this server and none is in the
+ * middle of a failover (the Sentinels name the old master until the switch is done). A plain
+ * Redis keeps what it acknowledged.
+ */
+export async function writeKept(redis: Redis, url: string, timeoutMs = 500): Promise<boolean> {
+  if (!url.startsWith(SENTINEL_SCHEME)) return true
+  const [role, , replicas] = (await redis.call('ROLE')) as [string, number, unknown[]]
+  if (role !== 'master') return false
+  if (replicas.length > 0 && (await redis.wait(1, timeoutMs)) >= 1) return true
+  const socket = redis.stream as { remotePort?: number } | undefined
+  return socket?.remotePort !== undefined && (await sentinelsName(url, socket.remotePort))
+}
+
+// One connection per Sentinel, kept: a master without replicas asks them on every write.
+const sentinelConnections = new Map<string, Redis[]>()
+
+async function sentinelsName(url: string, port: number): Promise<boolean> {
+  const options = sentinelOptions(url)
+  let connections = sentinelConnections.get(url)
+  if (!connections) {
+    connections = (options.sentinels ?? []).map((sentinel) => {
+      const connection = new Redis({
+        host: sentinel.host,
+        port: sentinel.port,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      })
+      connection.on('error', () => {})
+      return connection
+    })
+    sentinelConnections.set(url, connections)
+  }
+  const answers = await Promise.all(
+    connections.map((connection) =>
+      (connection.call('SENTINEL', 'master', options.name ?? '') as Promise<string[]>).catch(
+        () => undefined
+      )
+    )
+  )
+  const known = answers.filter((answer): answer is string[] => Array.isArray(answer))
+  return (
+    known.length > 0 &&
+    known.every((fields) => {
+      const field = (name: string) => fields[fields.indexOf(name) + 1] ?? ''
+      return Number(field('port')) === port && !field('flags').includes('failover_in_progress')
+    })
+  )
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -36,17 +36,26 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
     children.push(child)
     return child
   }
-  const base = (port: number) => [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ]
-  server(base(master))
+  // each server in its own folder: a replica saves the RDB of its full sync, and a server
+  // started where one lies would load it
+  const base = (port: number) => {
+    const home = join(dir, String(port))
+    mkdirSync(home)
+    return [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      home,
+    ]
+  }
+  // no 5 s wait for more replicas before the first sync
+  server([...base(master), '--repl-diskless-sync-delay', '0'])
   server([...base(replica), '--replicaof', '127.0.0.1', String(master)])
   for (const port of sentinelPorts) {
     // Sentinels rewrite their config file, so each gets its own
@@ -131,11 +140,12 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
   }
 
   try {
-    // formed: every Sentinel names the master and knows the replica and the other Sentinels
+    // formed: the replica is in sync, and every Sentinel knows it and the other Sentinels
     await until(
       async () => {
-        const replication = await ask(master, (redis) => redis.info('replication'))
-        if (!/connected_slaves:1/.test(replication)) return false
+        // the replica has the master's data, not only a connection to it
+        const replication = await ask(replica, (redis) => redis.info('replication'))
+        if (!/master_link_status:up/.test(replication)) return false
         for (const port of sentinelPorts) {
           const info = (await ask(port, (redis) =>
             redis.call('SENTINEL', 'master', NAME)

@@ -13,6 +13,8 @@ type StreamReply = [string, [string, string[]][]][] | null
 export interface FeedConsumerOptions {
   /** a blocking connection of its own (XREADGROUP BLOCK holds it) */
   redis: Redis
+  /** the backbone connection string: with Sentinels an append is published once kept */
+  backboneUrl?: string
   keys: Keys
   floors: Floors
   log: Logger
@@ -72,7 +74,7 @@ export function createFeedConsumer(options: FeedConsumerOptions) {
         continue
       }
       appends.push(
-        appendToFeed(redis, keys, event.feed, event).then((id) => {
+        appendToFeed(redis, keys, event.feed, event, options.backboneUrl).then((id) => {
           if (id === null) metrics.duplicates.inc({ feed: event.feed })
           else metrics.eventsOut.inc({ feed: event.feed })
         })

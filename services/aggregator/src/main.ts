@@ -26,6 +26,7 @@ for (const connection of [redis, monitorRedis]) {
 
 const consumer = createFeedConsumer({
   redis,
+  backboneUrl: env.REDIS_URL,
   keys,
   floors: { largeTradeMinUsd: env.LARGE_TRADE_MIN_USD, liquidationMinUsd: env.LIQUIDATION_MIN_USD },
   log,

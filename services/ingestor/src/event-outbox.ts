@@ -1,4 +1,10 @@
-import { appendIngestEvents, type IngestEvent, type Keys, type Redis } from '@takashi/bus'
+import {
+  appendIngestEvents,
+  writeKept,
+  type IngestEvent,
+  type Keys,
+  type Redis,
+} from '@takashi/bus'
 import type { Logger } from '@takashi/observability'
 import { createSampler } from './backoff.ts'
 import { createEventBuffer, type EventBufferLimits } from './event-buffer.ts'
@@ -10,6 +16,8 @@ export type DropReason = (typeof DROP_REASONS)[number]
 
 export interface EventOutboxDeps {
   redis: Redis
+  /** the backbone connection string: with Sentinels a write counts once it is kept (writeKept) */
+  backboneUrl?: string
   keys: Keys
   metrics: IngestorMetrics
   log: Logger
@@ -52,6 +60,10 @@ export function createEventOutbox(deps: EventOutboxDeps) {
       if (batch.length === 0) break
       try {
         await appendIngestEvents(redis, keys, batch)
+        // made on a master a failover superseded: written again once the connection follows
+        if (!(await writeKept(redis, deps.backboneUrl ?? ''))) {
+          throw new Error('events written to a superseded master')
+        }
       } catch (err) {
         deps.onFailed?.(Date.now(), err)
         return false

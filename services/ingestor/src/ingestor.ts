@@ -106,6 +106,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
   })
   const outbox = createEventOutbox({
     redis,
+    backboneUrl: deps.redisUrl,
     keys,
     metrics,
     log,

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import { startSentinelGroup, type SentinelGroup } from '@takashi/testing'
+import {
+  driveVenue,
+  listedQuantities,
+  recorder,
+  startFaultStack,
+  until,
+  type FaultStack,
+} from './stack.ts'
+
+let stack: FaultStack | undefined
+let group: SentinelGroup | undefined
+afterEach(async () => {
+  await stack?.stop()
+  await group?.stop()
+  stack = undefined
+  group = undefined
+})
+
+const quantities = (records: Record<string, unknown>[]) =>
+  records.map((record) => record.quantity as number)
+
+describe('faults: a Sentinel failover of the Redis master (spec §7)', () => {
+  test('every process follows the new master within 15 s; no liquidation is lost or repeated', async () => {
+    group = await startSentinelGroup()
+    const running = await startFaultStack({
+      REDIS_SENTINELS: group.sentinels,
+      REDIS_SENTINEL_NAME: group.name,
+    })
+    stack = running
+    const path = recorder(`${running.ws}/ws/liquidations`)
+    const mux = recorder(`${running.ws}/ws`, {
+      op: 'subscribe',
+      id: 'liq',
+      path: '/ws/liquidations',
+    })
+    await Promise.all([path.opened, mux.opened])
+    const venue = driveVenue(running.venue)
+    await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)
+
+    const before = await group.masterPort()
+    const after = await group.failover()
+    expect(after).not.toBe(before)
+    const switched = Date.now()
+    const sentAtSwitch = venue.sent().length
+    await until(() => running.serving(), 15_000)
+    const delivering = await until(() => {
+      const next = venue.sent()[sentAtSwitch + 10]
+      return next !== undefined && quantities(path.records).includes(next)
+    }, 15_000)
+    process.stdout.write(
+      `faults: Sentinel failover → serving and delivering ${Date.now() - switched} ms after ` +
+        `the Sentinels named the new master (${delivering} ms waiting for new events)\n`
+    )
+
+    venue.stop()
+    const sent = venue.sent()
+    await until(
+      () => path.records.length >= sent.length && mux.records.length >= sent.length,
+      15_000
+    )
+    expect(quantities(path.records)).toEqual(sent)
+    expect(quantities(mux.records)).toEqual(sent)
+    await until(async () => (await listedQuantities(running.http)).at(-1) === sent.at(-1), 10_000)
+    expect(await listedQuantities(running.http)).toEqual(sent)
+    for (const proc of [running.ingestor, running.aggregator, running.gateway]) {
+      expect(proc.running(), `${proc.name} exited:\n${proc.output()}`).toBe(true)
+    }
+  }, 90_000)
+})
