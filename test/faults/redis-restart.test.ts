@@ -59,6 +59,15 @@ describe('faults: Redis goes away for 15 s and comes back empty (spec §7)', () 
         `WebSockets deliver in ${newEventOnSockets} ms, /liquidations in ${newEventListed} ms\n`
     )
 
+    // the spike monitor's scheduler was lost with the data: scheduled evaluations run again
+    const runs = await running.aggregatorMetric('takashi_aggregator_spike_evaluation_seconds_count')
+    await until(
+      async () =>
+        (await running.aggregatorMetric('takashi_aggregator_spike_evaluation_seconds_count')) >
+        runs + 1,
+      10_000
+    )
+
     venue.stop()
     const sent = venue.sent()
     // the sockets that stayed open got every event once, in order: before, during and after

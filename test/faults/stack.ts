@@ -236,6 +236,8 @@ export interface FaultStack {
   ws: string
   /** /health is 200 and /readyz of every process is 200 */
   serving(): Promise<boolean>
+  /** the sum of a metric's samples on the aggregator's /metrics */
+  aggregatorMetric(name: string): Promise<number>
   stop(): Promise<void>
 }
 
@@ -301,6 +303,15 @@ export async function startFaultStack(
         status(`http://127.0.0.1:${aggregatorPort}/readyz`),
       ])
       return codes.every((code) => code === 200)
+    },
+    async aggregatorMetric(name) {
+      const text = await fetch(`http://127.0.0.1:${aggregatorPort}/metrics`).then((res) =>
+        res.text()
+      )
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+        .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0)
     },
     async stop() {
       await Promise.all([ingestor.stop(), aggregator.stop(), gateway.stop()])

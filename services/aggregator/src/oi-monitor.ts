@@ -104,12 +104,20 @@ export function createOiMonitor(deps: OiMonitorDeps) {
   /** Creates what is missing: the job scheduler, its worker, the open-interest subscription. */
   async function setup(): Promise<void> {
     const prefix = keys.bullPrefix
-    queue ??= new Queue(keys.monitorQueue, { connection: blocking(), prefix })
-    await queue.upsertJobScheduler(
-      'oi-monitor',
-      { every: deps.pollMs },
-      { name: 'evaluate', opts: { removeOnComplete: 100, removeOnFail: 100 } }
-    )
+    if (!queue) {
+      const connection = blocking()
+      queue = new Queue(keys.monitorQueue, { connection, prefix })
+      // Redis may come back empty (no persistence, a failover): the scheduler is re-created on
+      // every reconnection, or no scheduled evaluation would ever run again
+      let connected = false
+      connection.on('ready', () => {
+        if (connected && !stopped) {
+          upsertScheduler().catch((err: unknown) => log.warn({ err }, 'scheduler not re-created'))
+        }
+        connected = true
+      })
+    }
+    await upsertScheduler()
     if (!worker) {
       worker = new Worker(keys.monitorQueue, () => evaluate(), {
         connection: blocking(),
@@ -124,6 +132,14 @@ export function createOiMonitor(deps: OiMonitorDeps) {
       subscriber.on('message', (channel: string) => onOpenInterest(channel))
     }
     if (byChannel.size > 0) await subscriber.subscribe(...byChannel.keys())
+  }
+
+  async function upsertScheduler(): Promise<void> {
+    await queue?.upsertJobScheduler(
+      'oi-monitor',
+      { every: deps.pollMs },
+      { name: 'evaluate', opts: { removeOnComplete: 100, removeOnFail: 100 } }
+    )
   }
 
   const connections: Redis[] = []
