@@ -316,7 +316,10 @@ export function createHub(options: HubOptions) {
     if (!events) return Promise.resolve()
     return runReplay(events.after(sinceId), replayTarget(sub), {
       ...(sub.id === null ? {} : { subscription: sub.id }),
-      notifyPartial: sinceId !== EMPTY_FEED_CURSOR,
+      // the notice is a control message: a path stream that never asked for since_id promised
+      // records only (spec §5), so it gets none; /ws subscriptions and since_id clients do
+      notifyPartial:
+        sinceId !== EMPTY_FEED_CURSOR && (sub.id !== null || sub.plan.sinceId !== undefined),
     })
   }
 
