@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import {
+  ask,
+  driveVenue,
+  listedQuantities,
+  recorder,
+  startFaultStack,
+  until,
+  type FaultStack,
+} from './stack.ts'
+
+let stack: FaultStack | undefined
+afterEach(async () => {
+  await stack?.stop()
+  stack = undefined
+})
+
+const quantities = (records: Record<string, unknown>[]) =>
+  records.map((record) => record.quantity as number)
+
+describe('faults: the subscriptions to Redis are cut (spec §7)', () => {
+  test('CLIENT KILL TYPE pubsub: event streams miss nothing and repeat nothing', async () => {
+    const running = await startFaultStack()
+    stack = running
+    const path = recorder(`${running.ws}/ws/liquidations`)
+    const mux = recorder(`${running.ws}/ws`, {
+      op: 'subscribe',
+      id: 'liq',
+      path: '/ws/liquidations',
+    })
+    await Promise.all([path.opened, mux.opened])
+    const venue = driveVenue(running.venue)
+    await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)
+
+    // every subscriber connection of every process, twice, while events flow
+    for (let cut = 0; cut < 2; cut++) {
+      const killed = await ask(running.redis.port, (redis) =>
+        redis.client('KILL', 'TYPE', 'pubsub')
+      )
+      expect(Number(killed)).toBeGreaterThan(0)
+      const sentAtCut = venue.sent().length
+      const back = await until(() => {
+        const next = venue.sent()[sentAtCut + 5]
+        return next !== undefined && quantities(path.records).includes(next)
+      }, 10_000)
+      process.stdout.write(`faults: pub/sub cut → live again within ${back} ms\n`)
+    }
+
+    venue.stop()
+    const sent = venue.sent()
+    await until(
+      () => path.records.length >= sent.length && mux.records.length >= sent.length,
+      15_000
+    )
+    expect(quantities(path.records)).toEqual(sent)
+    expect(quantities(mux.records)).toEqual(sent)
+    const ids = path.records.map((record) => record.id as string)
+    expect(new Set(ids).size).toBe(ids.length)
+    await until(async () => (await listedQuantities(running.http)).at(-1) === sent.at(-1), 10_000)
+    expect(await listedQuantities(running.http)).toEqual(sent)
+    expect([path.closed(), mux.closed()]).toEqual([undefined, undefined])
+  }, 90_000)
+})
