@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import {
   driveVenue,
   listedQuantities,
+  quantities,
   recorder,
   startFaultStack,
   until,
@@ -13,9 +14,6 @@ afterEach(async () => {
   await stack?.stop()
   stack = undefined
 })
-
-const quantities = (records: Record<string, unknown>[]) =>
-  records.map((record) => record.quantity as number)
 
 describe('faults: processes are killed (spec §7)', () => {
   test('a killed aggregator, then a killed gateway: the feeds lose nothing, a resuming client misses nothing', async () => {

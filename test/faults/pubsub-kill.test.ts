@@ -2,8 +2,9 @@ import { afterEach, describe, expect, test } from 'vitest'
 import {
   ask,
   driveVenue,
+  liquidationClients,
   listedQuantities,
-  recorder,
+  quantities,
   startFaultStack,
   until,
   type FaultStack,
@@ -15,26 +16,17 @@ afterEach(async () => {
   stack = undefined
 })
 
-const quantities = (records: Record<string, unknown>[]) =>
-  records.map((record) => record.quantity as number)
-
 describe('faults: the subscriptions to Redis are cut (spec §7)', () => {
   test('CLIENT KILL TYPE pubsub: event streams miss nothing and repeat nothing', async () => {
     const running = await startFaultStack()
     stack = running
-    const path = recorder(`${running.ws}/ws/liquidations`)
-    const mux = recorder(`${running.ws}/ws`, {
-      op: 'subscribe',
-      id: 'liq',
-      path: '/ws/liquidations',
-    })
-    await Promise.all([path.opened, mux.opened])
+    const { path, mux } = await liquidationClients(running)
     const venue = driveVenue(running.venue)
     await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)
 
     // every subscriber connection of every process, twice, while events flow
     for (let cut = 0; cut < 2; cut++) {
-      const killed = await ask(running.redis.port, (redis) =>
+      const killed = await ask(running.redis!.port, (redis) =>
         redis.client('KILL', 'TYPE', 'pubsub')
       )
       expect(Number(killed)).toBeGreaterThan(0)

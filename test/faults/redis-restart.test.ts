@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import {
   driveVenue,
+  liquidationClients,
   listedQuantities,
-  recorder,
+  quantities,
   startFaultStack,
   until,
   type FaultStack,
@@ -14,31 +15,22 @@ afterEach(async () => {
   stack = undefined
 })
 
-const quantities = (records: Record<string, unknown>[]) =>
-  records.map((record) => record.quantity as number)
-
 describe('faults: Redis goes away for 15 s and comes back empty (spec §7)', () => {
   test('every process heals within 10 s; no liquidation is lost or repeated; candles have no hole', async () => {
     const running = await startFaultStack()
     stack = running
-    const path = recorder(`${running.ws}/ws/liquidations`)
-    const mux = recorder(`${running.ws}/ws`, {
-      op: 'subscribe',
-      id: 'liq',
-      path: '/ws/liquidations',
-    })
-    await Promise.all([path.opened, mux.opened])
+    const { path, mux } = await liquidationClients(running)
     const venue = driveVenue(running.venue)
     await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)
 
-    await running.redis.shutdown()
+    await running.redis!.shutdown()
     const down = Date.now()
     const sentBeforeFault = venue.sent().length
     // readiness tells the truth while Redis is away
     await until(async () => !(await running.serving()), 10_000)
     // the fault lasts 15 s: this wait is the outage itself, not a wait for a result
     await new Promise((resolve) => setTimeout(resolve, 15_000 - (Date.now() - down)))
-    await running.redis.start()
+    await running.redis!.restart()
     const sentAtReturn = venue.sent().length
 
     const serving = await until(() => running.serving(), 10_000)

@@ -2,8 +2,9 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { startSentinelGroup, type SentinelGroup } from '@takashi/testing'
 import {
   driveVenue,
+  liquidationClients,
   listedQuantities,
-  recorder,
+  quantities,
   startFaultStack,
   until,
   type FaultStack,
@@ -18,9 +19,6 @@ afterEach(async () => {
   group = undefined
 })
 
-const quantities = (records: Record<string, unknown>[]) =>
-  records.map((record) => record.quantity as number)
-
 describe('faults: a Sentinel failover of the Redis master (spec §7)', () => {
   test('every process follows the new master within 15 s; no liquidation is lost or repeated', async () => {
     group = await startSentinelGroup()
@@ -29,13 +27,7 @@ describe('faults: a Sentinel failover of the Redis master (spec §7)', () => {
       REDIS_SENTINEL_NAME: group.name,
     })
     stack = running
-    const path = recorder(`${running.ws}/ws/liquidations`)
-    const mux = recorder(`${running.ws}/ws`, {
-      op: 'subscribe',
-      id: 'liq',
-      path: '/ws/liquidations',
-    })
-    await Promise.all([path.opened, mux.opened])
+    const { path, mux } = await liquidationClients(running)
     const venue = driveVenue(running.venue)
     await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)
 

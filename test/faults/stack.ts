@@ -7,7 +7,9 @@ import {
   binanceEvents,
   binanceKlineRow,
   startFakeBinance,
+  startOwnedRedis,
   type FakeBinance,
+  type OwnedRedis,
 } from '@takashi/testing'
 
 const MINUTE = 60_000
@@ -60,37 +62,6 @@ function stackProcess(name: string, entry: string, env: Record<string, string>):
     },
   }
   return proc
-}
-
-/** A redis-server on a fixed port that the test can take away and bring back empty. */
-export interface OwnedRedis {
-  port: number
-  url: string
-  start(): Promise<void>
-  /** SHUTDOWN NOSAVE: gone with its data */
-  shutdown(): Promise<void>
-}
-
-export function ownedRedis(port: number): OwnedRedis {
-  let child: ChildProcess | undefined
-  const url = `redis://127.0.0.1:${port}`
-  return {
-    port,
-    url,
-    async start() {
-      child = spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        { stdio: 'ignore' }
-      )
-      await until(() => ask(port, (redis) => redis.ping()).then((pong) => pong === 'PONG'), 10_000)
-    },
-    async shutdown() {
-      const exited = new Promise((resolve) => child?.once('exit', resolve))
-      await ask(port, (redis) => redis.shutdown('NOSAVE')).catch(() => undefined)
-      await exited
-    },
-  }
 }
 
 /** One command on a short-lived connection. */
@@ -228,7 +199,8 @@ export function recorder(url: string, subscribe?: object) {
 
 export interface FaultStack {
   venue: FakeBinance
-  redis: OwnedRedis
+  /** the Redis the test owns (none when the stack runs on given Sentinels) */
+  redis: OwnedRedis | undefined
   ingestor: StackProcess
   aggregator: StackProcess
   gateway: StackProcess
@@ -245,11 +217,10 @@ export interface FaultStack {
 export async function startFaultStack(
   backbone: Record<string, string> | undefined = undefined
 ): Promise<FaultStack> {
-  const [redisPort, ingestorPort, aggregatorPort, gatewayPort] = await freePorts(4).then(
-    (first) => [first, first + 1, first + 2, first + 3] as const
+  const [ingestorPort, aggregatorPort, gatewayPort] = await freePorts(3).then(
+    (first) => [first, first + 1, first + 2] as const
   )
-  const redis = ownedRedis(redisPort)
-  if (!backbone) await redis.start()
+  const redis = backbone ? undefined : await startOwnedRedis()
   const venue = await startFakeBinance()
   venue.rest.setOpenInterest('BTCUSDT', { openInterest: '80000.250', time: Date.now() })
   venue.rest.setPremiumIndex('BTCUSDT', {
@@ -259,7 +230,7 @@ export async function startFaultStack(
     time: Date.now(),
   })
   const env = {
-    ...(backbone ?? { REDIS_URL: redis.url }),
+    ...(backbone ?? { REDIS_URL: redis?.url ?? '' }),
     EXCHANGES: 'binance',
     SYMBOLS: 'BTCUSDT',
     OHLC_INTERVALS: '1m',
@@ -316,7 +287,7 @@ export async function startFaultStack(
     async stop() {
       await Promise.all([ingestor.stop(), aggregator.stop(), gateway.stop()])
       await venue.close()
-      if (!backbone) await redis.shutdown()
+      await redis?.stop()
     },
   }
   for (const proc of [ingestor, aggregator, gateway]) proc.start()
@@ -337,4 +308,16 @@ export async function listedQuantities(http: string): Promise<number[]> {
   if (res.status !== 200) return []
   const records = (await res.json()) as { quantity: number }[]
   return records.map((record) => record.quantity).reverse()
+}
+
+/** The quantities of liquidation records: each names the event it came from (driveVenue). */
+export const quantities = (records: Record<string, unknown>[]) =>
+  records.map((record) => record.quantity as number)
+
+/** A path stream and a /ws subscription of every liquidation, open before the venue sends. */
+export async function liquidationClients(stack: FaultStack) {
+  const path = recorder(`${stack.ws}/ws/liquidations`)
+  const mux = recorder(`${stack.ws}/ws`, { op: 'subscribe', id: 'liq', path: '/ws/liquidations' })
+  await Promise.all([path.opened, mux.opened])
+  return { path, mux }
 }

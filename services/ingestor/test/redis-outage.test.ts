@@ -17,12 +17,18 @@ import {
 import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { Liquidation } from '@takashi/schemas'
-import { binanceEvents, binanceKlineRow, startFakeBinance, uniquePrefix } from '@takashi/testing'
+import {
+  binanceEvents,
+  binanceKlineRow,
+  startFakeBinance,
+  startOwnedRedis,
+  uniquePrefix,
+} from '@takashi/testing'
 import { createFeedConsumer } from '../../aggregator/src/feed-consumer.ts'
 import { createAggregatorMetrics } from '../../aggregator/src/metrics.ts'
 import { createEventOutbox } from '../src/event-outbox.ts'
 import { createIngestor } from '../src/ingestor.ts'
-import { startOwnedRedis } from './owned-redis.ts'
+
 import { testDeps } from './ws-venue.ts'
 
 const MINUTE = 60_000
