@@ -38,3 +38,14 @@ export function fetchJobId(request: FetchRequest): string {
 
 /** Message prefix of a failed fetch job whose cause is the exchange (the gateway answers 502). */
 export const UPSTREAM_ERROR_PREFIX = 'upstream:'
+
+/** The failed-job message of an exchange failure: the worker half of `readUpstreamFailure`. */
+export function upstreamFailure(message: string): string {
+  return message.startsWith(UPSTREAM_ERROR_PREFIX) ? message : `${UPSTREAM_ERROR_PREFIX} ${message}`
+}
+
+/** The exchange's reason in a failed-job message, or undefined when the exchange did not fail. */
+export function readUpstreamFailure(message: string): string | undefined {
+  if (!message.startsWith(UPSTREAM_ERROR_PREFIX)) return undefined
+  return message.slice(UPSTREAM_ERROR_PREFIX.length).trim()
+}

@@ -1,9 +1,7 @@
-import { Queue, QueueEvents, type Job } from 'bullmq'
 import {
-  createRedis,
-  fetchJobId,
+  createFetchClient,
+  FetchJobError,
   readCandles,
-  UPSTREAM_ERROR_PREFIX,
   type FetchRequest,
   type Keys,
   type Redis,
@@ -27,56 +25,26 @@ export interface SpikeHistoryDeps {
 /** Where a series' window starts: the exchange's history, asked of its ingestor. */
 export function createSpikeHistory(deps: SpikeHistoryDeps) {
   const { redis, keys, log } = deps
-  const prefix = keys.bullPrefix
-  const fetchQueues = new Map<ExchangeId, { queue: Queue; events: QueueEvents }>()
-  const connections: Redis[] = []
-  const blocking = () => {
-    const connection = createRedis(deps.redisUrl, { blocking: true })
-    connection.on('error', (err) => log.debug({ err }, 'redis connection error'))
-    connections.push(connection)
-    return connection
-  }
-
-  function fetchQueue(exchange: ExchangeId) {
-    let entry = fetchQueues.get(exchange)
-    if (!entry) {
-      const name = keys.fetchQueue(exchange)
-      entry = {
-        queue: new Queue(name, { connection: blocking(), prefix }),
-        events: new QueueEvents(name, { connection: blocking(), prefix }),
-      }
-      // every waiting fetch listens for its job's end; seeds wait on many at once
-      entry.queue.setMaxListeners(0)
-      entry.events.setMaxListeners(0)
-      fetchQueues.set(exchange, entry)
-    }
-    return entry
-  }
+  const client = createFetchClient({
+    redisUrl: deps.redisUrl,
+    keys,
+    log,
+    timeoutMs: deps.fetchTimeoutMs,
+  })
 
   /**
-   * Asks the exchange's ingestor. A job the ingestor refused for a reason other than the
-   * exchange (it keeps no such history) is an empty answer; anything else is RETRY.
+   * Asks the exchange's ingestor. A request the ingestor refused (it keeps no such history) is
+   * an empty answer; anything else is RETRY.
    */
   async function fetchFromIngestor<T>(
     exchange: ExchangeId,
     request: FetchRequest
   ): Promise<T[] | typeof RETRY> {
-    const { queue, events } = fetchQueue(exchange)
-    let job: Job | undefined
     try {
-      await events.waitUntilReady()
-      job = await queue.add(request.kind, request, {
-        jobId: fetchJobId(request),
-        attempts: 1,
-        removeOnComplete: { age: 5 },
-        removeOnFail: { age: 5 },
-      })
-      return (await job.waitUntilFinished(events, deps.fetchTimeoutMs)) as T[]
+      return (await client.fetch(exchange, request)) as T[]
     } catch (err) {
       log.debug({ err, exchange, kind: request.kind }, 'history fetch failed')
-      const reason = err instanceof Error ? err.message : ''
-      const refused = (await job?.isFailed().catch(() => false)) === true
-      return refused && !reason.startsWith(UPSTREAM_ERROR_PREFIX) ? [] : RETRY
+      return err instanceof FetchJobError && err.kind === 'invalid' ? [] : RETRY
     }
   }
 
@@ -118,13 +86,7 @@ export function createSpikeHistory(deps: SpikeHistoryDeps) {
     },
 
     async stop(): Promise<void> {
-      for (const { queue, events } of fetchQueues.values()) {
-        await queue.close()
-        await events.close()
-      }
-      fetchQueues.clear()
-      for (const connection of connections) connection.disconnect()
-      connections.length = 0
+      await client.close()
     },
   }
 }

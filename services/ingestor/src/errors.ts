@@ -1,8 +1,9 @@
-import { UPSTREAM_ERROR_PREFIX } from '@takashi/bus'
+import { upstreamFailure } from '@takashi/bus'
 
 /**
  * The exchange failed a REST call (HTTP error, ban, timeout, spent budget). The message starts
- * with UPSTREAM_ERROR_PREFIX so a failed fetch job tells the gateway to answer 502.
+ * with UPSTREAM_ERROR_PREFIX (`upstreamFailure`), so a failed fetch job tells the gateway to
+ * answer 502.
  */
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError'
@@ -13,9 +14,6 @@ export class UpstreamError extends Error {
     message: string,
     options?: { cause?: unknown }
   ) {
-    super(
-      message.startsWith(UPSTREAM_ERROR_PREFIX) ? message : `${UPSTREAM_ERROR_PREFIX} ${message}`,
-      options
-    )
+    super(upstreamFailure(message), options)
   }
 }
