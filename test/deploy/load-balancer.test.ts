@@ -6,7 +6,7 @@ import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { LargeTrade } from '@takashi/schemas'
 import { redisTest as test } from '@takashi/testing'
-import { createGateway } from '../../services/gateway/src/gateway.ts'
+import { createGateway } from '../../services/gateway/src/index.ts'
 import { renderNginxConfig, startNginx } from './nginx.ts'
 
 const cleanups: (() => Promise<unknown> | void)[] = []

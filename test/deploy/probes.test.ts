@@ -3,7 +3,7 @@ import { Registry } from 'prom-client'
 import { createKeys, startLocalRedis } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
-import { createGateway } from '../../services/gateway/src/gateway.ts'
+import { createGateway } from '../../services/gateway/src/index.ts'
 
 const statusOf = (url: string) =>
   fetch(url).then(

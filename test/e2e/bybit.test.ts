@@ -21,7 +21,7 @@ import {
   startFakeBybit,
   type BybitInstrument,
 } from '@takashi/testing'
-import { createIngestor } from '../../services/ingestor/src/ingestor.ts'
+import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE

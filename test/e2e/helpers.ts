@@ -5,9 +5,8 @@ import { createRedis, type Keys, type Redis } from '@takashi/bus'
 import type { ExchangeAdapter } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { Interval } from '@takashi/schemas'
-import { createFeedConsumer } from '../../services/aggregator/src/feed-consumer.ts'
-import { createAggregatorMetrics } from '../../services/aggregator/src/metrics.ts'
-import { createGateway } from '../../services/gateway/src/gateway.ts'
+import { createFeedConsumer, createAggregatorMetrics } from '../../services/aggregator/src/index.ts'
+import { createGateway } from '../../services/gateway/src/index.ts'
 
 // Shared parts of the end-to-end tests: every test's servers, sockets and loops are closed after it.
 

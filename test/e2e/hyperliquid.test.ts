@@ -19,7 +19,7 @@ import {
   redisTest as test,
   startFakeHyperliquid,
 } from '@takashi/testing'
-import { createIngestor } from '../../services/ingestor/src/ingestor.ts'
+import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000
 const HOUR = 3_600_000

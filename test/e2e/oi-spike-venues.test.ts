@@ -5,9 +5,8 @@ import { createRedis, type Keys, type Redis } from '@takashi/bus'
 import { adapters, type ExchangeAdapter } from '@takashi/exchanges'
 import { OISpike, SPIKE_TIMEFRAMES, type ExchangeId } from '@takashi/schemas'
 import { okxEvents, redisTest as test, startFakeBybit, startFakeOkx } from '@takashi/testing'
-import { createAggregatorMetrics } from '../../services/aggregator/src/metrics.ts'
-import { createOiMonitor } from '../../services/aggregator/src/oi-monitor.ts'
-import { createIngestor, type IngestorDeps } from '../../services/ingestor/src/ingestor.ts'
+import { createAggregatorMetrics, createOiMonitor } from '../../services/aggregator/src/index.ts'
+import { createIngestor, type IngestorDeps } from '../../services/ingestor/src/index.ts'
 
 const PERIOD = { '5m': 300_000, '15m': 900_000, '1h': 3_600_000 } as const
 /** 1010 / 990 alternating, oldest first: mean 1000, stdev 10 (a boundary pushes 1010 out, 1010 in) */

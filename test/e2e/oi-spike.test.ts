@@ -5,9 +5,8 @@ import { createRedis, readFeedAfter, type Keys, type Redis } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
 import { OISpike, SPIKE_TIMEFRAMES, type ExchangeId } from '@takashi/schemas'
 import { redisTest as test, startFakeBinance, type FakeBinance } from '@takashi/testing'
-import { createAggregatorMetrics } from '../../services/aggregator/src/metrics.ts'
-import { createOiMonitor } from '../../services/aggregator/src/oi-monitor.ts'
-import { createIngestor } from '../../services/ingestor/src/ingestor.ts'
+import { createAggregatorMetrics, createOiMonitor } from '../../services/aggregator/src/index.ts'
+import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const PERIOD = { '5m': 300_000, '15m': 900_000, '1h': 3_600_000 } as const
 const OI_POLL_MS = 1_000

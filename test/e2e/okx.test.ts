@@ -14,7 +14,7 @@ import { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
 import { okxEvents, redisTest as test, startFakeOkx } from '@takashi/testing'
-import { createIngestor } from '../../services/ingestor/src/ingestor.ts'
+import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000
 const BTC = 'BTC-USDT-SWAP'

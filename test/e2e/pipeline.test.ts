@@ -16,7 +16,7 @@ import {
   redisTest as test,
   startFakeBinance,
 } from '@takashi/testing'
-import { createIngestor } from '../../services/ingestor/src/ingestor.ts'
+import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000
 

@@ -4,8 +4,7 @@ import { Registry } from 'prom-client'
 import { createRedis, readFeedAfter, type Keys } from '@takashi/bus'
 import { redisTest as test } from '@takashi/testing'
 import type { LargeTrade, Liquidation } from '@takashi/schemas'
-import { createFeedConsumer } from '../src/feed-consumer.ts'
-import { createAggregatorMetrics } from '../src/metrics.ts'
+import { createFeedConsumer, createAggregatorMetrics } from '../src/index.ts'
 
 const trade = (n: number, value: number): LargeTrade => ({
   exchange: 'binance',

@@ -22,8 +22,7 @@ import {
   type OpenInterest,
   type SpikeTimeframe,
 } from '@takashi/schemas'
-import { createAggregatorMetrics } from '../src/metrics.ts'
-import { createOiMonitor } from '../src/oi-monitor.ts'
+import { createAggregatorMetrics, createOiMonitor } from '../src/index.ts'
 
 /** 990 / 1010 alternating: mean 1000, stdev 10 */
 const calm = (i: number) => (i % 2 === 0 ? 1010 : 990)

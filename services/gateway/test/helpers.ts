@@ -5,7 +5,7 @@ import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { FundingRate, LargeTrade, Ohlc, OpenInterest } from '@takashi/schemas'
 import type { ExchangeView } from '../src/catalog.ts'
-import { createGateway, type GatewayOptions } from '../src/gateway.ts'
+import { createGateway, type GatewayOptions } from '../src/index.ts'
 
 /** The real Binance adapter (capabilities, intervals, symbol forms). */
 export const binanceView: ExchangeView = adapters.binance!

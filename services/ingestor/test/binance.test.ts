@@ -10,7 +10,7 @@ import {
   redisTest as test,
   startFakeBinance,
 } from '@takashi/testing'
-import { createIngestor } from '../src/ingestor.ts'
+import { createIngestor } from '../src/index.ts'
 
 const MINUTE = 60_000
 

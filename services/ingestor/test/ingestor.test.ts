@@ -6,7 +6,7 @@ import { createRedis, readHeartbeat } from '@takashi/bus'
 import type { ExchangeAdapter } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import { redisTest as test } from '@takashi/testing'
-import { createIngestor } from '../src/ingestor.ts'
+import { createIngestor } from '../src/index.ts'
 import { candles } from './records.ts'
 import { startTestVenue, testAdapter } from './ws-venue.ts'
 

@@ -1,0 +1,1 @@
+export { createIngestor, type Ingestor, type IngestorDeps } from './ingestor.ts'
