@@ -110,7 +110,15 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
     masterPort: () => sentinelMaster(sentinelPorts[0]!),
     async failover(timeoutMs = 15_000) {
       const before = await group.masterPort()
-      await ask(sentinelPorts[0]!, (redis) => redis.call('SENTINEL', 'failover', NAME))
+      // refused (NOGOODSLAVE) until this Sentinel has seen the replica in sync lately: ask again
+      await until(
+        () =>
+          ask(sentinelPorts[0]!, (redis) => redis.call('SENTINEL', 'failover', NAME)).then(
+            () => true
+          ),
+        timeoutMs,
+        'no replica fit to promote'
+      )
       let after = before
       await until(
         async () => {
@@ -152,6 +160,11 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
           )) as string[]
           const field = (key: string) => info[info.indexOf(key) + 1]
           if (field('num-slaves') !== '1' || field('num-other-sentinels') !== '2') return false
+          // and has read the replica in sync, which promoting it requires
+          const [seen] = (await ask(port, (redis) =>
+            redis.call('SENTINEL', 'replicas', NAME)
+          )) as string[][]
+          if (!seen || seen[seen.indexOf('master-link-status') + 1] !== 'ok') return false
         }
         return true
       },
