@@ -1,10 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express'
-import type { Registry } from 'prom-client'
-import type { Keys, Redis } from '@takashi/bus'
-import type { Logger } from '@takashi/observability'
-import type { Catalog } from './catalog.ts'
-import type { Drain } from './drain.ts'
 import { errorHandler, notFound } from './errors.ts'
+import type { AppDeps } from './deps.ts'
 import type { GatewayMetrics } from './metrics.ts'
 import { docsRouter } from './routes/docs.ts'
 import { feedsRouter } from './routes/feeds.ts'
@@ -13,30 +9,6 @@ import { metaRouter } from './routes/meta.ts'
 import { multiRouter } from './routes/multi.ts'
 import { probesRouter } from './routes/probes.ts'
 import { rateLimit } from './rate-limit.ts'
-import type { Upstream } from './upstream.ts'
-
-export interface AppDeps {
-  /** the reading connection (non-blocking) */
-  redis: Redis
-  keys: Keys
-  log: Logger
-  registry: Registry
-  metrics: GatewayMetrics
-  catalog: Catalog
-  upstream: Upstream
-  version: string
-  now: () => number
-  /** REST requests per client IP and minute across all replicas; 0 turns the limit off */
-  rateLimitPerMinute?: number
-  /** proxies whose X-Forwarded-For is believed (express `trust proxy`); default: loopback only */
-  trustProxy?: string | false
-  /** the bound on each exchange's part of a /multi answer; default 3 s */
-  multiPartTimeoutMs?: number
-  /** requests in flight and the stopping state (/readyz 503 while draining) */
-  drain?: Drain
-  /** whether the backbone serves this replica; default: the reading connection is ready */
-  backboneReady?: () => boolean
-}
 
 /** Counts each answer by route pattern (never the URL) and status. */
 function requestMetrics(metrics: GatewayMetrics): RequestHandler {

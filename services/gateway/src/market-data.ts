@@ -1,6 +1,6 @@
 import { readCandles, readLatest } from '@takashi/bus'
 import type { Interval } from '@takashi/schemas'
-import type { AppDeps } from './app.ts'
+import type { AppDeps } from './deps.ts'
 import { waitForRedis } from './backbone.ts'
 import type { ExchangeView } from './catalog.ts'
 import { backboneDown } from './errors.ts'

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import express, { Router } from 'express'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../deps.ts'
 import { buildOpenApi } from '../openapi.ts'
 
 // Swagger UI's assets come from the npm package and are served locally: no CDN, works offline.

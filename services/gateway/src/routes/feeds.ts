@@ -1,6 +1,6 @@
 import { Router } from 'express'
 import { FEEDS, readFeedNewest, type Feed, type Keys, type Redis } from '@takashi/bus'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../deps.ts'
 import { waitForRedis } from '../backbone.ts'
 import { backboneDown } from '../errors.ts'
 import { intParam } from '../params.ts'

@@ -1,5 +1,5 @@
 import { Router, type Response } from 'express'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../deps.ts'
 import { requireCapability, resolveExchange, resolveInterval, resolveSymbol } from '../catalog.ts'
 import { badParam } from '../errors.ts'
 import { candlesOf, ensureBackbone, latestOf, type MarketAnswer } from '../market-data.ts'

@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../deps.ts'
 import { readHealth } from '../health.ts'
 
 /** `GET /`, `GET /health`, `GET /exchanges`. */

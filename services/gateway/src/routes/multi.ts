@@ -1,6 +1,6 @@
 import { Router } from 'express'
 import { INTERVALS, type FundingRate, type Interval, type OpenInterest } from '@takashi/schemas'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../deps.ts'
 import { resolveExchange, type Capability, type ExchangeView } from '../catalog.ts'
 import { ApiError, badParam } from '../errors.ts'
 import { candlesOf, ensureBackbone, latestOf, parsed, type MarketAnswer } from '../market-data.ts'

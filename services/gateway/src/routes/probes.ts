@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../deps.ts'
 
 /**
  * `GET /livez` (the process answers) and `GET /readyz` (its Redis connections are ready, so it

@@ -1,0 +1,32 @@
+import type { Registry } from 'prom-client'
+import type { Keys, Redis } from '@takashi/bus'
+import type { Logger } from '@takashi/observability'
+import type { Catalog } from './catalog.ts'
+import type { Drain } from './drain.ts'
+import type { GatewayMetrics } from './metrics.ts'
+import type { Upstream } from './upstream.ts'
+
+// What the REST app and its routers are given; in a module of its own so that the routers, which
+// the app imports, never import the app back.
+export interface AppDeps {
+  /** the reading connection (non-blocking) */
+  redis: Redis
+  keys: Keys
+  log: Logger
+  registry: Registry
+  metrics: GatewayMetrics
+  catalog: Catalog
+  upstream: Upstream
+  version: string
+  now: () => number
+  /** REST requests per client IP and minute across all replicas; 0 turns the limit off */
+  rateLimitPerMinute?: number
+  /** proxies whose X-Forwarded-For is believed (express `trust proxy`); default: loopback only */
+  trustProxy?: string | false
+  /** the bound on each exchange's part of a /multi answer; default 3 s */
+  multiPartTimeoutMs?: number
+  /** requests in flight and the stopping state (/readyz 503 while draining) */
+  drain?: Drain
+  /** whether the backbone serves this replica; default: the reading connection is ready */
+  backboneReady?: () => boolean
+}
