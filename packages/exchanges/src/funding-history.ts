@@ -8,6 +8,9 @@ export interface FundingPoint {
   rate: number
 }
 
+/** The funding period assumed until a symbol's own is known: the venues' usual 8 h. */
+export const DEFAULT_FUNDING_INTERVAL_HOURS = 8
+
 /** How often funding periods are re-learnt: venues change them per symbol now and then. */
 export const FUNDING_INTERVAL_POLL_MS = 30 * 60_000
 

@@ -12,7 +12,3 @@ export const adapters: Partial<Record<ExchangeId, ExchangeAdapter>> = {
   okx,
   hyperliquid,
 }
-
-export function adapterFor(exchange: ExchangeId): ExchangeAdapter | undefined {
-  return adapters[exchange]
-}

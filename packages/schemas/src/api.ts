@@ -49,12 +49,6 @@ export const ExchangeInfo = z
   .object({ name: ExchangeId, status: FeedStatus, capabilities: Capabilities })
   .meta({ id: 'ExchangeInfo' })
 
-export const OhlcQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  start_time: z.coerce.number().int().nonnegative().optional(),
-  end_time: z.coerce.number().int().nonnegative().optional(),
-})
-
 export const MultiOhlc = z
   .object({
     symbol: z.string(),

@@ -16,11 +16,9 @@ import {
   BinanceForceOrder,
   BinanceKlineEvent,
   BinanceMarkPrice,
-  describeIssue,
 } from './wire.ts'
-
-/** Funding period assumed until the funding_interval poll has learnt the symbol's own. */
-export const DEFAULT_FUNDING_INTERVAL_HOURS = 8
+import { DEFAULT_FUNDING_INTERVAL_HOURS } from '../funding-history.ts'
+import { describeIssue } from '../wire-common.ts'
 
 type EventParser = (data: unknown, stream: string | undefined, ctx: ParseContext) => ParseResult
 

@@ -3,7 +3,7 @@ import type { FundingRate, Interval, Ohlc, OpenInterest } from '@takashi/schemas
 import type { CandleRequest, MarketInfo, ParseContext, RestRequest } from '../adapter.ts'
 import type { FundingPoint } from '../funding-history.ts'
 import { BinanceResponseError } from './errors.ts'
-import { DEFAULT_FUNDING_INTERVAL_HOURS } from './parse.ts'
+import { DEFAULT_FUNDING_INTERVAL_HOURS } from '../funding-history.ts'
 import { fromNative, toNative } from './symbols.ts'
 import {
   BinanceExchangeInfo,
@@ -12,8 +12,8 @@ import {
   BinanceOpenInterest,
   BinanceOpenInterestHistItem,
   BinancePremiumIndex,
-  describeIssue,
 } from './wire.ts'
+import { describeIssue } from '../wire-common.ts'
 
 // Request builders and pure response parsers; the calls themselves live in calls.ts.
 

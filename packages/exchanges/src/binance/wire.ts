@@ -1,10 +1,7 @@
 import { z } from 'zod'
+import { decimal, millis } from '../wire-common.ts'
 
 // Binance sends every price, size and rate as a decimal string; parse.ts turns them into numbers.
-const decimal = z
-  .string()
-  .regex(/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/, 'expected a decimal string')
-const millis = z.number().int().nonnegative()
 const id = z.number().int().nonnegative()
 
 // Schemas are not strict: Binance adds fields (`st`, `ps`, `nq`, `ap`…) and those are ignored.
@@ -190,11 +187,3 @@ export const BinanceExchangeInfo = z.object({
   ),
 })
 export type BinanceExchangeInfo = z.infer<typeof BinanceExchangeInfo>
-
-/** A zod failure as one short line: `p: expected a decimal string`. */
-export function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0]
-  if (!issue) return 'schema mismatch'
-  const path = issue.path.join('.')
-  return path ? `${path}: ${issue.message}` : issue.message
-}

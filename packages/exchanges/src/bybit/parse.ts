@@ -5,6 +5,7 @@ import {
   type ParseContext,
   type ParseResult,
 } from '../adapter.ts'
+import { DEFAULT_FUNDING_INTERVAL_HOURS } from '../funding-history.ts'
 import { describeIssue } from '../wire-common.ts'
 import { fromNative, intervalFromNative } from './symbols.ts'
 import {
@@ -16,8 +17,6 @@ import {
   BybitTrades,
 } from './wire.ts'
 
-/** Bybit's usual funding period, for a symbol whose instrument has not been loaded yet. */
-export const DEFAULT_FUNDING_INTERVAL_HOURS = 8
 /** Tickers push every 100 ms; open interest and funding are published at most once a second. */
 export const TICKER_PUBLISH_EVERY_MS = 1_000
 

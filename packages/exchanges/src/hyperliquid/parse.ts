@@ -3,7 +3,6 @@ import { tradeEventId, type MarketState, type ParseContext, type ParseResult } f
 import { streamName } from './subscriptions.ts'
 import { fromNative, intervalFromNative } from './symbols.ts'
 import {
-  describeIssue,
   HyperliquidActiveAssetCtx,
   HyperliquidCandleData,
   HyperliquidEnvelope,
@@ -11,6 +10,7 @@ import {
   type HyperliquidCandle,
   type HyperliquidPerpAssetCtx,
 } from './wire.ts'
+import { describeIssue } from '../wire-common.ts'
 
 /** Hyperliquid funds every hour. */
 export const FUNDING_INTERVAL_HOURS = 1

@@ -6,13 +6,13 @@ import { HyperliquidResponseError } from './errors.ts'
 import { assetCtxFundingRate, assetCtxOpenInterest } from './parse.ts'
 import { fromNative, toNative } from './symbols.ts'
 import {
-  describeIssue,
   HyperliquidCandle,
   HyperliquidFundingHistoryItem,
   HyperliquidMeta,
   HyperliquidMetaAndAssetCtxs,
   type HyperliquidPerpAssetCtx,
 } from './wire.ts'
+import { describeIssue } from '../wire-common.ts'
 
 // Request builders and pure response parsers; the calls themselves live in calls.ts.
 // Every public request is `POST /info` with a JSON body naming its `type`.

@@ -1,10 +1,7 @@
 import { z } from 'zod'
+import { decimal, millis } from '../wire-common.ts'
 
 // Hyperliquid sends prices, sizes and rates as decimal strings and times as numbers (ms).
-const decimal = z
-  .string()
-  .regex(/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/, 'expected a decimal string')
-const millis = z.number().int().nonnegative()
 
 // Schemas are not strict: Hyperliquid adds fields (`dayBaseVlm`, `marginTableId`…) and those are ignored.
 
@@ -118,11 +115,3 @@ export const HyperliquidFundingHistoryItem = z.object({
   time: millis,
 })
 export type HyperliquidFundingHistoryItem = z.infer<typeof HyperliquidFundingHistoryItem>
-
-/** A zod failure as one short line: `px: expected a decimal string`. */
-export function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0]
-  if (!issue) return 'schema mismatch'
-  const path = issue.path.join('.')
-  return path ? `${path}: ${issue.message}` : issue.message
-}

@@ -5,6 +5,7 @@ import {
   type ParseContext,
   type ParseResult,
 } from '../adapter.ts'
+import { DEFAULT_FUNDING_INTERVAL_HOURS } from '../funding-history.ts'
 import { describeIssue } from '../wire-common.ts'
 import { streamOf, type OkxArg } from './subscriptions.ts'
 import { fromNative, intervalFromBar } from './symbols.ts'
@@ -19,8 +20,6 @@ import {
   OkxTrade,
 } from './wire.ts'
 
-/** OKX's usual funding period, when a frame does not carry the next funding time. */
-export const DEFAULT_FUNDING_INTERVAL_HOURS = 8
 const HOUR_MS = 3_600_000
 
 type ChannelParser = (arg: OkxArg, data: unknown[], ctx: ParseContext) => ParseResult
