@@ -1,11 +1,17 @@
-import type { ExchangeId, Interval } from '@takashi/schemas'
+import {
+  FEED_NAMES,
+  type ExchangeId,
+  type FeedName,
+  type Interval,
+  type KindSegment,
+} from '@takashi/schemas'
 
 /** The public event feeds (Redis Streams whose entry ids are the public `id`). */
-export const FEEDS = ['liquidations', 'large-trades', 'oi-spikes'] as const
-export type Feed = (typeof FEEDS)[number]
+export const FEEDS = FEED_NAMES
+export type Feed = FeedName
 
 /** Latest-value kinds cached per exchange and symbol. */
-export type LatestKind = 'open-interest' | 'funding-rate'
+export type LatestKind = Extract<KindSegment, 'open-interest' | 'funding-rate'>
 
 /** Live (pub/sub) channel kinds of the path streams. */
 export type LiveKind = 'ohlc' | 'trades' | LatestKind

@@ -1,3 +1,4 @@
+import { segmentOf } from '@takashi/schemas'
 import type { ChainableCommander } from 'ioredis'
 import type {
   ExchangeId,
@@ -51,7 +52,7 @@ export async function publishRecords(
         break
       case 'open_interest':
       case 'funding_rate': {
-        const kind = item.kind === 'open_interest' ? 'open-interest' : 'funding-rate'
+        const kind = segmentOf(item.kind)
         const { exchange, symbol } = item.record
         tx.set(keys.latest(kind, exchange, symbol), json, 'PX', RETENTION.latestTtlMs)
         tx.publish(keys.liveChannel(kind, exchange, symbol), json)
@@ -199,7 +200,7 @@ export async function restoreLatest(
     if (item.kind !== 'open_interest' && item.kind !== 'funding_rate') continue
     const ttl = RETENTION.latestTtlMs - (now - item.record.received_at)
     if (ttl <= 0) continue
-    const kind = item.kind === 'open_interest' ? 'open-interest' : 'funding-rate'
+    const kind = segmentOf(item.kind)
     const { exchange, symbol } = item.record
     writes.push([keys.latest(kind, exchange, symbol), JSON.stringify(item.record), ttl])
   }

@@ -1,3 +1,4 @@
+import { segmentOf } from '@takashi/schemas'
 import { readCandles, readLatest } from '@takashi/bus'
 import type { Interval } from '@takashi/schemas'
 import type { AppDeps } from './deps.ts'
@@ -44,8 +45,7 @@ export async function latestOf(
   symbol: string
 ): Promise<MarketAnswer> {
   const { redis, keys, metrics, upstream } = deps
-  const path = kind === 'open_interest' ? 'open-interest' : 'funding-rate'
-  const cached = await readLatest(redis, keys, path, adapter.id, symbol)
+  const cached = await readLatest(redis, keys, segmentOf(kind), adapter.id, symbol)
   if (cached !== null) {
     metrics.cacheRequests.inc({ kind, result: 'hit' })
     return { text: cached }

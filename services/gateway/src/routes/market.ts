@@ -1,3 +1,4 @@
+import { segmentOf } from '@takashi/schemas'
 import { Router, type Response } from 'express'
 import type { AppDeps } from '../deps.ts'
 import { requireCapability, resolveExchange, resolveInterval, resolveSymbol } from '../catalog.ts'
@@ -31,13 +32,8 @@ export function marketRouter(deps: AppDeps): Router {
     send(res, await candlesOf(deps, adapter, symbol, interval, { limit, start_time, end_time }))
   })
 
-  const latest = [
-    { path: 'open-interest', kind: 'open_interest' },
-    { path: 'funding-rate', kind: 'funding_rate' },
-  ] as const
-
-  for (const { path, kind } of latest) {
-    router.get(`/:exchange/${path}/:symbol`, async (req, res) => {
+  for (const kind of ['open_interest', 'funding_rate'] as const) {
+    router.get(`/:exchange/${segmentOf(kind)}/:symbol`, async (req, res) => {
       const adapter = resolveExchange(catalog, req.params.exchange)
       requireCapability(adapter, kind)
       const symbol = resolveSymbol(catalog, adapter, req.params.symbol)

@@ -1,5 +1,11 @@
 import { Router } from 'express'
-import { INTERVALS, type FundingRate, type Interval, type OpenInterest } from '@takashi/schemas'
+import {
+  INTERVALS,
+  type FundingRate,
+  type Interval,
+  type OpenInterest,
+  segmentOf,
+} from '@takashi/schemas'
 import type { AppDeps } from '../deps.ts'
 import { resolveExchange, type Capability, type ExchangeView } from '../catalog.ts'
 import { ApiError, badParam } from '../errors.ts'
@@ -117,13 +123,12 @@ export function multiRouter(deps: AppDeps): Router {
   })
 
   for (const kind of ['open_interest', 'funding_rate'] as const) {
-    const path = kind === 'open_interest' ? 'open-interest' : 'funding-rate'
-    router.get(`/multi/${path}/:symbol`, async (req, res) => {
+    router.get(`/multi/${segmentOf(kind)}/:symbol`, async (req, res) => {
       const adapters = exchangesOf(deps, req.query, kind)
       const symbol = canonicalSymbol(deps, req.params.symbol)
       await ensureBackbone(deps)
       const { results, errors } = await perExchange(adapters, timeoutMs, async (adapter) => {
-        if (!adapter.capabilities[kind]) throw new Error(`${adapter.id} publishes no ${path} data`)
+        if (!adapter.capabilities[kind]) throw new Error(`${adapter.id} publishes no ${segmentOf(kind)} data`)
         const missing = unsupported(adapter, symbol)
         if (missing) throw missing
         const answer: MarketAnswer = await latestOf(deps, adapter, kind, symbol)

@@ -1,5 +1,11 @@
 import type { Feed } from '@takashi/bus'
-import { SPIKE_TIMEFRAMES, type ExchangeId, type SpikeTimeframe } from '@takashi/schemas'
+import {
+  SPIKE_TIMEFRAMES,
+  type ExchangeId,
+  type SpikeTimeframe,
+  FEED_NAMES,
+  capabilityOfSegment,
+} from '@takashi/schemas'
 import {
   requireCapability,
   resolveExchange,
@@ -14,11 +20,9 @@ import { nonNegativeParam, queryText } from '../params.ts'
 // Which events of a shared feed a client asked for. The same rules serve REST and WebSocket.
 
 /** The capability an exchange needs to have events in a feed. */
-export const FEED_CAPABILITY: Record<Feed, Capability> = {
-  liquidations: 'liquidations',
-  'large-trades': 'large_trades',
-  'oi-spikes': 'open_interest',
-}
+export const FEED_CAPABILITY = Object.fromEntries(
+  FEED_NAMES.map((feed) => [feed, capabilityOfSegment(feed)])
+) as Record<Feed, Capability>
 
 export interface FeedScope {
   feed: Feed

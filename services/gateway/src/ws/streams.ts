@@ -1,3 +1,4 @@
+import { capabilityOfSegment } from '@takashi/schemas'
 import {
   FEEDS,
   isStreamId,
@@ -132,7 +133,7 @@ export function createStreamResolver(deps: {
         return { kind: 'trades', channels: [keys.liveChannel('trades', ex, symbol)] }
       case 'liquidations':
       case 'large-trades': {
-        requireCapability(adapter, stream === 'liquidations' ? 'liquidations' : 'large_trades')
+        requireCapability(adapter, capabilityOfSegment(stream))
         const min = nonNegativeParam(query, 'min_value_usd')
         const scope: FeedScope = {
           feed: stream,
@@ -145,7 +146,7 @@ export function createStreamResolver(deps: {
       }
       case 'open-interest':
       case 'funding-rate':
-        requireCapability(adapter, stream === 'open-interest' ? 'open_interest' : 'funding_rate')
+        requireCapability(adapter, capabilityOfSegment(stream))
         refuseSinceId(query, stream)
         return {
           kind: stream,
