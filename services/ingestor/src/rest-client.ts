@@ -38,6 +38,8 @@ export interface RestClientDeps {
   /** budget until setBudget is called (loadMarkets itself goes through the client) */
   weightPerMinute?: number
   timing?: Partial<RestTiming>
+  /** the clock the budget windows and bans are read from; default Date.now */
+  now?: () => number
 }
 
 // Reserve weight in the current window unless the exchange banned us. Returns
@@ -67,14 +69,15 @@ export function createRestClient(deps: RestClientDeps): IngestorRestClient {
   }
   const baseUrl = deps.baseUrl.replace(/\/+$/, '')
   const log = deps.log.child({ component: 'rest' })
+  const clock = deps.now ?? Date.now
   let budget = deps.weightPerMinute ?? 600
   // a ban kept here too: an emptied Redis must not send us back to a venue that banned us
   let bannedUntil = 0
 
   async function reserve(weight: number, failFast: boolean, path: string): Promise<void> {
-    const deadline = Date.now() + timing.maxWaitMs
+    const deadline = clock() + timing.maxWaitMs
     for (;;) {
-      const now = Date.now()
+      const now = clock()
       if (bannedUntil > now) {
         throw new UpstreamError(
           429,
@@ -113,7 +116,7 @@ export function createRestClient(deps: RestClientDeps): IngestorRestClient {
   async function ban(status: number, retryAfter: string | string[] | undefined): Promise<void> {
     const fallback = status === 418 ? timing.banFallbackMs : timing.slowDownFallbackMs
     const pauseMs = Math.max(1, parseRetryAfter(retryAfter) ?? fallback)
-    const until = Date.now() + pauseMs
+    const until = clock() + pauseMs
     bannedUntil = Math.max(bannedUntil, until)
     await redis.set(keys.restBannedUntil(exchange), String(until), 'PX', pauseMs)
     log.warn({ status, pause_ms: pauseMs }, 'exchange rate-limited us, pausing REST')

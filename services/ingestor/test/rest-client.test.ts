@@ -53,7 +53,7 @@ async function startVenue() {
 function client(
   context: { redis: Redis; keys: Keys },
   baseUrl: string,
-  options: { weightPerMinute?: number; timing?: Partial<RestTiming> } = {}
+  options: { weightPerMinute?: number; timing?: Partial<RestTiming>; now?: () => number } = {}
 ) {
   const deps = testDeps()
   const rest = createRestClient({
@@ -118,19 +118,20 @@ test('counts spent weight in Redis, shared per window, with an expiry', async ({
   expect(gauge?.values[0]?.value).toBeGreaterThan(0)
 })
 
-const WINDOW = 2_000
+const WINDOW = 3_000
 
 test('over the budget: the fail-fast client refuses without calling, the other waits', async ({
   redis,
   keys,
 }) => {
   const venue = await startVenue()
-  const { rest } = client({ redis, keys }, venue.url, { timing: { windowMs: WINDOW } })
+  // the client's clock starts at the beginning of a window, so the first three calls share it
+  // (however slowly a loaded machine makes them, within the 3 s) with no waiting to align
+  const started = Date.now()
+  const windowStart = 1_000 * WINDOW
+  const now = () => windowStart + (Date.now() - started)
+  const { rest } = client({ redis, keys }, venue.url, { timing: { windowMs: WINDOW }, now })
   rest.setBudget(10)
-  // start at the beginning of a window so the three calls share it (a window long enough for
-  // a loaded machine to make them all in it)
-  await new Promise((resolve) => setTimeout(resolve, WINDOW - (Date.now() % WINDOW)))
-  const windowStart = Date.now() - (Date.now() % WINDOW)
   await rest.request(weighted(5))
   await rest.request(weighted(5))
   const refused = await caught(rest.failFast.request(weighted(5)))
@@ -141,6 +142,7 @@ test('over the budget: the fail-fast client refuses without calling, the other w
   await rest.request(weighted(5))
   expect(venue.seen).toHaveLength(3)
   // it waited for the next window and was counted there
+  expect(now()).toBeGreaterThanOrEqual(windowStart + WINDOW)
   const [spent, nextSpent] = await redis.mget(
     keys.restWeight('binance', windowStart),
     keys.restWeight('binance', windowStart + WINDOW)
