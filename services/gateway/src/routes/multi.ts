@@ -128,7 +128,8 @@ export function multiRouter(deps: AppDeps): Router {
       const symbol = canonicalSymbol(deps, req.params.symbol)
       await ensureBackbone(deps)
       const { results, errors } = await perExchange(adapters, timeoutMs, async (adapter) => {
-        if (!adapter.capabilities[kind]) throw new Error(`${adapter.id} publishes no ${segmentOf(kind)} data`)
+        if (!adapter.capabilities[kind])
+          throw new Error(`${adapter.id} publishes no ${segmentOf(kind)} data`)
         const missing = unsupported(adapter, symbol)
         if (missing) throw missing
         const answer: MarketAnswer = await latestOf(deps, adapter, kind, symbol)
