@@ -30,14 +30,20 @@ describe('faults: processes are killed (spec §7)', () => {
     running.aggregator.start()
     const restarted = Date.now()
     await until(() => running.serving(), 10_000)
-    const caughtUp = await until(() => {
-      const sent = venue.sent()
-      return quantities(first.records).includes(sent[sent.length - 5]!)
-    }, 10_000)
-    expect(quantities(first.records)).toEqual(venue.sent().slice(0, first.records.length))
+    const sentAtRestart = venue.sent().length
+    // every event up to the restart arrives; the few the killed one had read but not appended
+    // are taken over after 5 s, so they may come after their neighbours
+    await until(() => {
+      const got = new Set(quantities(first.records))
+      return venue
+        .sent()
+        .slice(0, sentAtRestart)
+        .every((quantity) => got.has(quantity))
+    }, 15_000)
+    const got = quantities(first.records)
+    expect(new Set(got).size).toBe(got.length)
     process.stdout.write(
-      `faults: aggregator restarted → the feed caught up in ${Date.now() - restarted} ms ` +
-        `(${caughtUp} ms after it was serving)\n`
+      `faults: aggregator restarted → every event it missed in the feed ${Date.now() - restarted} ms later\n`
     )
 
     // the gateway crashes: its client reconnects with since_id and gets exactly the rest
@@ -51,11 +57,13 @@ describe('faults: processes are killed (spec §7)', () => {
 
     // the ingestor crashes: what the venue sends while none listens is gone, the rest flows
     const beforeIngestorKill = venue.sent().length
-    await until(
-      async () =>
-        (await listedQuantities(running.http)).includes(venue.sent()[beforeIngestorKill - 1]!),
-      10_000
-    )
+    await until(async () => {
+      const listed = new Set(await listedQuantities(running.http))
+      return venue
+        .sent()
+        .slice(0, beforeIngestorKill)
+        .every((quantity) => listed.has(quantity))
+    }, 15_000)
     await running.ingestor.kill()
     running.ingestor.start()
     const ingestorBack = Date.now()
@@ -70,11 +78,14 @@ describe('faults: processes are killed (spec §7)', () => {
     const sent = venue.sent()
     await until(async () => (await listedQuantities(running.http)).at(-1) === sent.at(-1), 10_000)
     const listed = await listedQuantities(running.http)
-    // nothing twice, in the order sent; only the ingestor's own downtime may be missing, and
-    // nothing before it: the aggregator's downtime cost no event
+    // nothing twice; only the ingestor's own downtime may be missing, and nothing before it:
+    // the aggregator's and the gateway's downtime cost no event
     expect(new Set(listed).size).toBe(listed.length)
-    expect(listed).toEqual(sent.filter((quantity) => listed.includes(quantity)))
-    expect(listed.slice(0, beforeIngestorKill)).toEqual(sent.slice(0, beforeIngestorKill))
+    expect(listed.every((quantity) => sent.includes(quantity))).toBe(true)
+    const beforeKill = new Set(sent.slice(0, beforeIngestorKill))
+    expect(listed.filter((quantity) => beforeKill.has(quantity)).sort((a, b) => a - b)).toEqual(
+      sent.slice(0, beforeIngestorKill)
+    )
     // the client that resumed on the restarted gateway has the feed, no gap, no duplicate
     await until(() => quantities(second.records).at(-1) === listed.at(-1), 10_000)
     expect([...quantities(first.records), ...quantities(second.records)]).toEqual(listed)

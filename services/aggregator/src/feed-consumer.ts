@@ -36,7 +36,9 @@ export function createFeedConsumer(options: FeedConsumerOptions) {
   const consumer = options.consumerName ?? `${hostname()}-${process.pid}`
   const batchSize = options.batchSize ?? 200
   const blockMs = options.blockMs ?? 1_000
-  const claimIdleMs = options.claimIdleMs ?? 30_000
+  // An entry normally waits milliseconds for its ack; one a crashed consumer held is taken over
+  // after 5 s (a live but slow one that finishes too is harmless: the feed drops the copy)
+  const claimIdleMs = options.claimIdleMs ?? 5_000
   let running = false
   let loop: Promise<void> | undefined
   let lastClaimAt = 0
