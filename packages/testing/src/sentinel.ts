@@ -168,7 +168,8 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
         }
         return true
       },
-      20_000,
+      // a Sentinel reads a replica's INFO every 10 s: one read during the first sync costs that
+      40_000,
       'not formed'
     )
   } catch (error) {
