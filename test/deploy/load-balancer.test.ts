@@ -5,7 +5,7 @@ import { appendToFeed, freePort, publishRecords, type Keys } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { LargeTrade } from '@takashi/schemas'
-import { redisTest as test } from '@takashi/testing'
+import { redisTest as test, metricValue } from '@takashi/testing'
 import { createGateway } from '../../services/gateway/src/index.ts'
 import { renderNginxConfig, startNginx } from './nginx.ts'
 
@@ -39,16 +39,8 @@ async function startReplica(redisUrl: string, keys: Keys): Promise<Replica> {
   return { port, registry, stop }
 }
 
-async function sample(registry: Registry, name: string, labels: Record<string, string>) {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name)
-  const found = metric?.values.find((v) =>
-    Object.entries(labels).every(([key, value]) => String(v.labels[key]) === value)
-  )
-  return found?.value ?? 0
-}
-
 const tradeClients = (replica: Replica) =>
-  sample(replica.registry, 'takashi_gateway_ws_clients', { stream: 'trades' })
+  metricValue(replica.registry, 'takashi_gateway_ws_clients', { stream: 'trades' })
 
 /** A client that keeps its messages and reports how it was closed. */
 async function openClient(url: string) {
@@ -103,7 +95,7 @@ describe('nginx with deploy/lb/nginx.conf in front of gateway replicas', () => {
     }
     const answered = await Promise.all(
       replicas.map((replica) =>
-        sample(replica.registry, 'takashi_gateway_http_requests_total', {
+        metricValue(replica.registry, 'takashi_gateway_http_requests_total', {
           route: '/health',
           status: '200',
         })
@@ -179,7 +171,7 @@ describe('nginx with deploy/lb/nginx.conf in front of gateway replicas', () => {
     const { replicas, wsUrl } = await startStack(redisUrl, keys)
     const url = `${wsUrl}/ws/binance/BTCUSDT/liquidations`
     const clientsOf = (replica: Replica) =>
-      sample(replica.registry, 'takashi_gateway_ws_clients', { stream: 'liquidations' })
+      metricValue(replica.registry, 'takashi_gateway_ws_clients', { stream: 'liquidations' })
     const liquidation = (n: number) => ({
       eventId: `binance:BTCUSDT:${n}`,
       exchange: 'binance' as const,

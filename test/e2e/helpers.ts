@@ -32,17 +32,6 @@ export async function listen(url: string) {
   return messages
 }
 
-/** Reads a counter: the sum of its series whose labels contain `label` (one per connection). */
-export function metricSum(registry: Registry, name: string, label: string) {
-  return async () => {
-    const text = await registry.getSingleMetricAsString(name)
-    return text
-      .split('\n')
-      .filter((row) => !row.startsWith('#') && row.includes(label))
-      .reduce((sum, row) => sum + Number(row.split(' ').at(-1) ?? 0), 0)
-  }
-}
-
 /** Resolves once some gateway has subscribed the channel, so an event emitted now is heard. */
 export async function subscribed(redis: Redis, channel: string) {
   await expect

@@ -18,6 +18,7 @@ import {
   hyperliquidEvents,
   redisTest as test,
   startFakeHyperliquid,
+  metricValue,
 } from '@takashi/testing'
 import { createIngestor } from '../../services/ingestor/src/index.ts'
 
@@ -43,14 +44,6 @@ async function refusal(url: string): Promise<{ status: number; body: unknown }> 
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }))
     })
   })
-}
-
-function metric(registry: Registry, name: string, label: string) {
-  return async () => {
-    const text = await registry.getSingleMetricAsString(name)
-    const line = text.split('\n').find((row) => !row.startsWith('#') && row.includes(label))
-    return Number(line?.split(' ').at(-1) ?? 0)
-  }
 }
 
 async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
@@ -274,18 +267,15 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
     })
 
     // the greeting on connect is not a bad frame; a malformed one is counted and not fatal
-    const invalid = metric(
-      ingestorRegistry,
-      'takashi_ingestor_invalid_frames_total',
-      'kind="invalid"'
-    )
+    const invalid = () =>
+      metricValue(ingestorRegistry, 'takashi_ingestor_invalid_frames_total', { kind: 'invalid' })
     expect(await invalid()).toBe(0)
     fake.emitRaw('{"channel":"trades","data":[{"coin":"BTC","px":')
     await expect.poll(invalid).toBe(1)
     fake.emit('trades:BTC', [trade('B', '64001.0', '0.1', 105)])
     await expect.poll(() => trades.at(-1)?.trade_id).toBe('105')
     // pings were answered all along: no reconnect
-    const reconnects = metric(ingestorRegistry, 'takashi_ingestor_reconnects_total', 'exchange=')
+    const reconnects = () => metricValue(ingestorRegistry, 'takashi_ingestor_reconnects_total')
     expect(await reconnects()).toBe(0)
     expect(fake.pingsReceived()).toBeGreaterThan(0)
   })
@@ -298,7 +288,8 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
     const { fake, http, lastOpen, ingestorRegistry } = await startStack(redis, keys, redisUrl)
 
     // the start-up backfill (one candleSnapshot per series) makes the newest candles a cache hit
-    const backfilled = metric(ingestorRegistry, 'takashi_ingestor_backfills_total', 'outcome="ok"')
+    const backfilled = () =>
+      metricValue(ingestorRegistry, 'takashi_ingestor_backfills_total', { outcome: 'ok' })
     await expect.poll(backfilled).toBe(2)
     const requestsBefore = fake.requests.length
     const latest = (await (
@@ -440,12 +431,9 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
     const { fake, ws, ingestorRegistry } = await startStack(redis, keys, redisUrl)
     const trades = await listen(`${ws}/ws/hyperliquid/BTCUSDT/trades`)
     await subscribed(redis, keys.liveChannel('trades', 'hyperliquid', 'BTCUSDT'))
-    const reconnects = metric(ingestorRegistry, 'takashi_ingestor_reconnects_total', 'exchange=')
-    const invalid = metric(
-      ingestorRegistry,
-      'takashi_ingestor_invalid_frames_total',
-      'kind="invalid"'
-    )
+    const reconnects = () => metricValue(ingestorRegistry, 'takashi_ingestor_reconnects_total')
+    const invalid = () =>
+      metricValue(ingestorRegistry, 'takashi_ingestor_invalid_frames_total', { kind: 'invalid' })
     expect(fake.connections()).toEqual([{ url: '/ws', subscriptions: SUBSCRIPTIONS }])
 
     // {"method":"ping"} goes unanswered: the missing {"channel":"pong"} replaces the socket

@@ -1,7 +1,6 @@
 import {
   cleanups,
   listen,
-  metricSum,
   silent,
   startAggregator,
   startGatewayReplica,
@@ -13,7 +12,7 @@ import { describe, expect } from 'vitest'
 import { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
-import { okxEvents, redisTest as test, startFakeOkx } from '@takashi/testing'
+import { okxEvents, redisTest as test, startFakeOkx, metricValue } from '@takashi/testing'
 import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000
@@ -227,11 +226,8 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
         [true, 64006, 1.5],
       ])
 
-    const invalid = metricSum(
-      ingestorRegistry,
-      'takashi_ingestor_invalid_frames_total',
-      'kind="invalid"'
-    )
+    const invalid = () =>
+      metricValue(ingestorRegistry, 'takashi_ingestor_invalid_frames_total', { kind: 'invalid' })
     expect(await invalid()).toBe(0)
     fake.emitRaw('{"arg":{"channel":"trades","instId":"BTC-USDT-SWAP"},"data":[{"px":', 'public')
     await expect.poll(invalid).toBe(1)
@@ -287,8 +283,8 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
     redisUrl,
   }) => {
     const { fake, ingestorRegistry } = await startStack(redis, keys, redisUrl)
-    const reconnectsOf = (socket: string) =>
-      metricSum(ingestorRegistry, 'takashi_ingestor_reconnects_total', `connection="${socket}"`)
+    const reconnectsOf = (socket: string) => () =>
+      metricValue(ingestorRegistry, 'takashi_ingestor_reconnects_total', { connection: socket })
     const publicReconnects = reconnectsOf('public')
     const businessReconnects = reconnectsOf('business')
     const subscriptions = () =>

@@ -59,18 +59,7 @@ export async function startGateway(
   }
 }
 
-/** The value of one metric sample from the registry, or 0. */
-export async function metricValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {}
-): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name)
-  const sample = (metric?.values ?? []).find((v) =>
-    Object.entries(labels).every(([key, value]) => String(v.labels[key]) === value)
-  )
-  return sample?.value ?? 0
-}
+export { metricValue } from '@takashi/testing'
 
 const base = { exchange: 'binance' as const, symbol: 'BTCUSDT', received_at: 1_700_000_000_500 }
 

@@ -1,3 +1,4 @@
+import { metricValue } from '@takashi/testing'
 import { afterEach, describe, expect, test } from 'vitest'
 import type { ConnectionSpec } from '@takashi/exchanges'
 import type { NormalizedRecord } from '@takashi/schemas'
@@ -62,18 +63,6 @@ function connect(spec: ConnectionSpec, timing: Partial<ConnectionTiming> = {}) {
   cleanups.push(() => connection.stop())
   connection.start()
   return { connection, records, statuses, ...deps }
-}
-
-async function counter(
-  deps: ReturnType<typeof testDeps>,
-  name: string,
-  labels: Record<string, string>
-) {
-  const metric = await deps.registry.getSingleMetric(name)?.get()
-  const match = metric?.values.find((value) =>
-    Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted)
-  )
-  return match?.value ?? 0
 }
 
 describe('connection loop', () => {
@@ -239,7 +228,8 @@ describe('connection loop', () => {
     server.broadcast('{"ack":1}')
     server.broadcast('{"stream":"trades","price":9}')
     await expect.poll(() => deps.records.length).toBe(1)
-    const bad = (kind: string) => counter(deps, 'takashi_ingestor_invalid_frames_total', { kind })
+    const bad = (kind: string) =>
+      metricValue(deps.registry, 'takashi_ingestor_invalid_frames_total', { kind })
     expect(await bad('invalid')).toBe(2)
     expect(await bad('venue_error')).toBe(1)
     expect(server.sockets).toHaveLength(1)

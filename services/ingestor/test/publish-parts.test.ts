@@ -1,7 +1,7 @@
 import { afterEach, describe, expect } from 'vitest'
 import { createRedis, freePort, readHeartbeat, readLatest, type Redis } from '@takashi/bus'
 import type { PollSpec } from '@takashi/exchanges'
-import { redisTest as test } from '@takashi/testing'
+import { redisTest as test, metricValue } from '@takashi/testing'
 import { createHeartbeat } from '../src/heartbeat.ts'
 import { createPollers } from '../src/pollers.ts'
 import { createPublisher } from '../src/publisher.ts'
@@ -20,17 +20,6 @@ async function subscribe(redisUrl: string, channel: string): Promise<string[]> {
   subscriber.on('message', (_channel: string, message: string) => messages.push(message))
   await subscriber.subscribe(channel)
   return messages
-}
-
-async function metricValue(
-  deps: ReturnType<typeof testDeps>,
-  name: string,
-  labels: Record<string, string>
-): Promise<number | undefined> {
-  const metric = await deps.registry.getSingleMetric(name)?.get()
-  return metric?.values.find((value) =>
-    Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted)
-  )?.value
 }
 
 describe('publisher', () => {
@@ -56,8 +45,12 @@ describe('publisher', () => {
       .toEqual([1, 2])
     expect(await redis.zcard(keys.candles('binance', 'BTCUSDT', '1m'))).toBe(1)
     expect(await readLatest(redis, keys, 'funding-rate', 'binance', 'BTCUSDT')).toContain('64000.5')
-    expect(await metricValue(deps, 'takashi_ingestor_messages_total', { stream: 'trade' })).toBe(2)
-    expect(await metricValue(deps, 'takashi_ingestor_messages_total', { stream: 'ohlc' })).toBe(1)
+    expect(
+      await metricValue(deps.registry, 'takashi_ingestor_messages_total', { stream: 'trade' })
+    ).toBe(2)
+    expect(
+      await metricValue(deps.registry, 'takashi_ingestor_messages_total', { stream: 'ohlc' })
+    ).toBe(1)
     const lag = await deps.registry.getSingleMetricAsString('takashi_ingestor_lag_seconds')
     const counts = [...lag.matchAll(/_count\{exchange="binance",stream="(\w+)"\} (\d+)/g)]
     // candles are not in the lag histogram: their timestamp is the open time
@@ -81,7 +74,7 @@ describe('publisher', () => {
     publisher.publish([testTrade(1), testTrade(2)])
     await publisher.flush()
     await expect(publisher.publishNow([testTrade(3)])).rejects.toThrow()
-    expect(await metricValue(deps, 'takashi_ingestor_publish_errors_total', {})).toBe(3)
+    expect(await metricValue(deps.registry, 'takashi_ingestor_publish_errors_total', {})).toBe(3)
   })
 })
 
@@ -105,7 +98,7 @@ test('heartbeat writes the last message time per stream and feeds the age gauge'
       'btcusdt@aggTrade': at,
     })
   expect((await readHeartbeat(redis, keys, 'binance')).aliveAt).toBeGreaterThan(at)
-  const age = await metricValue(deps, 'takashi_ingestor_last_message_age_seconds', {
+  const age = await metricValue(deps.registry, 'takashi_ingestor_last_message_age_seconds', {
     stream: 'btcusdt@aggTrade',
   })
   expect(age).toBeGreaterThanOrEqual(5)
@@ -153,8 +146,8 @@ describe('pollers', () => {
     await expect
       .poll(() => readLatest(redis, keys, 'open-interest', 'binance', 'BTCUSDT'))
       .toMatch(/"open_interest":[2-9]/)
-    expect(await metricValue(deps, 'takashi_ingestor_poll_runs_total', { outcome: 'error' })).toBe(
-      1
-    )
+    expect(
+      await metricValue(deps.registry, 'takashi_ingestor_poll_runs_total', { outcome: 'error' })
+    ).toBe(1)
   })
 })

@@ -23,6 +23,7 @@ import {
   startFakeBinance,
   startOwnedRedis,
   uniquePrefix,
+  metricValue,
 } from '@takashi/testing'
 import { createFeedConsumer } from '../../aggregator/src/feed-consumer.ts'
 import { createAggregatorMetrics } from '../../aggregator/src/metrics.ts'
@@ -45,17 +46,6 @@ function client(url: string, options: { blocking?: boolean } = {}): Redis {
   redis.on('error', () => undefined) // the test takes Redis away on purpose
   cleanups.push(() => redis.disconnect())
   return redis
-}
-
-async function metricValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {}
-): Promise<number | undefined> {
-  const metric = await registry.getSingleMetric(name)?.get()
-  return metric?.values.find((value) =>
-    Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted)
-  )?.value
 }
 
 /** `count` 1m kline rows ending with the one open at `lastOpen`. */
