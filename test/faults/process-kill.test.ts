@@ -1,24 +1,18 @@
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import {
   driveVenue,
   listedQuantities,
   quantities,
   recorder,
-  startFaultStack,
+  faultStackPerTest,
   until,
-  type FaultStack,
 } from './stack.ts'
 
-let stack: FaultStack | undefined
-afterEach(async () => {
-  await stack?.stop()
-  stack = undefined
-})
+const startStack = faultStackPerTest()
 
 describe('faults: processes are killed (spec §7)', () => {
   test('a killed aggregator, then a killed gateway: the feeds lose nothing, a resuming client misses nothing', async () => {
-    const running = await startFaultStack()
-    stack = running
+    const running = await startStack()
     const first = recorder(`${running.ws}/ws/liquidations`)
     await first.opened
     const venue = driveVenue(running.venue)

@@ -1,25 +1,19 @@
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import {
   ask,
   driveVenue,
   liquidationClients,
   listedQuantities,
   quantities,
-  startFaultStack,
+  faultStackPerTest,
   until,
-  type FaultStack,
 } from './stack.ts'
 
-let stack: FaultStack | undefined
-afterEach(async () => {
-  await stack?.stop()
-  stack = undefined
-})
+const startStack = faultStackPerTest()
 
 describe('faults: the subscriptions to Redis are cut (spec §7)', () => {
   test('CLIENT KILL TYPE pubsub: event streams miss nothing and repeat nothing', async () => {
-    const running = await startFaultStack()
-    stack = running
+    const running = await startStack()
     const { path, mux } = await liquidationClients(running)
     const venue = driveVenue(running.venue)
     await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)

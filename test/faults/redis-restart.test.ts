@@ -1,24 +1,18 @@
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import {
   driveVenue,
   liquidationClients,
   listedQuantities,
   quantities,
-  startFaultStack,
+  faultStackPerTest,
   until,
-  type FaultStack,
 } from './stack.ts'
 
-let stack: FaultStack | undefined
-afterEach(async () => {
-  await stack?.stop()
-  stack = undefined
-})
+const startStack = faultStackPerTest()
 
 describe('faults: Redis goes away for 15 s and comes back empty (spec §7)', () => {
   test('every process heals within 10 s; no liquidation is lost or repeated; candles have no hole', async () => {
-    const running = await startFaultStack()
-    stack = running
+    const running = await startStack()
     const { path, mux } = await liquidationClients(running)
     const venue = driveVenue(running.venue)
     await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)

@@ -5,28 +5,25 @@ import {
   liquidationClients,
   listedQuantities,
   quantities,
-  startFaultStack,
+  faultStackPerTest,
   until,
-  type FaultStack,
 } from './stack.ts'
 
-let stack: FaultStack | undefined
+// the stack is stopped before the Sentinel group (afterEach hooks run in reverse order)
 let group: SentinelGroup | undefined
 afterEach(async () => {
-  await stack?.stop()
   await group?.stop()
-  stack = undefined
   group = undefined
 })
+const startStack = faultStackPerTest()
 
 describe('faults: a Sentinel failover of the Redis master (spec §7)', () => {
   test('every process follows the new master within 15 s; no liquidation is lost or repeated', async () => {
     group = await startSentinelGroup()
-    const running = await startFaultStack({
+    const running = await startStack({
       REDIS_SENTINELS: group.sentinels,
       REDIS_SENTINEL_NAME: group.name,
     })
-    stack = running
     const { path, mux } = await liquidationClients(running)
     const venue = driveVenue(running.venue)
     await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { afterEach } from 'vitest'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import WebSocket from 'ws'
@@ -320,4 +321,17 @@ export async function liquidationClients(stack: FaultStack) {
   const mux = recorder(`${stack.ws}/ws`, { op: 'subscribe', id: 'liq', path: '/ws/liquidations' })
   await Promise.all([path.opened, mux.opened])
   return { path, mux }
+}
+
+/**
+ * For a test file: `start()` runs a stack for the current test (on `backbone` when given) and
+ * stops it after the test, whatever happened.
+ */
+export function faultStackPerTest() {
+  let stack: FaultStack | undefined
+  afterEach(async () => {
+    await stack?.stop()
+    stack = undefined
+  })
+  return async (backbone?: Record<string, string>) => (stack = await startFaultStack(backbone))
 }

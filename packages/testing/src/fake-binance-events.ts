@@ -220,3 +220,23 @@ export function binanceKlineRow(input: KlineRowInput): BinanceKlineRow {
     '0',
   ]
 }
+
+/**
+ * `count` consecutive 1m REST kline rows ending with the one that opens at `lastOpen`: closes
+ * 64000.5, 64001.5, …; trade counts from `firstTrades` up.
+ */
+export function binanceKlineRows(lastOpen: number, count: number, firstTrades = 300) {
+  return Array.from({ length: count }, (_, i) =>
+    binanceKlineRow({
+      interval: '1m',
+      openTime: lastOpen - (count - 1 - i) * 60_000,
+      o: '64000.0',
+      h: '64100.0',
+      l: '63900.0',
+      c: `${64000 + i}.5`,
+      v: '12.345',
+      q: '790000.12',
+      n: firstTrades + i,
+    })
+  )
+}

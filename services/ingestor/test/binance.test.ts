@@ -6,9 +6,9 @@ import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import {
   binanceEvents,
-  binanceKlineRow,
   redisTest as test,
   startFakeBinance,
+  binanceKlineRows,
 } from '@takashi/testing'
 import { createIngestor } from '../src/index.ts'
 
@@ -24,27 +24,11 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.()
 })
 
-function klineRows(lastOpen: number, count: number) {
-  return Array.from({ length: count }, (_, i) =>
-    binanceKlineRow({
-      interval: '1m',
-      openTime: lastOpen - (count - 1 - i) * MINUTE,
-      o: '64000.0',
-      h: '64100.0',
-      l: '63900.0',
-      c: `${64000 + i}.5`,
-      v: '12.345',
-      q: '790000.12',
-      n: 321 + i,
-    })
-  )
-}
-
 async function setup(redis: Redis, keys: Keys, redisUrl: string) {
   const fake = await startFakeBinance()
   cleanups.push(() => fake.close())
   const lastOpen = Date.now() - (Date.now() % MINUTE)
-  fake.rest.setKlines('BTCUSDT', '1m', klineRows(lastOpen - MINUTE, 20))
+  fake.rest.setKlines('BTCUSDT', '1m', binanceKlineRows(lastOpen - MINUTE, 20, 321))
   fake.rest.setOpenInterest('BTCUSDT', { openInterest: '80000.250', time: Date.now() })
   const registry = new Registry()
   const ingestor = createIngestor({
@@ -201,7 +185,7 @@ test('after the venue drops the connection the ingestor reconnects and backfills
   )
 
   // the venue now has a newer candle the ingestor never saw on the socket
-  fake.rest.setKlines('BTCUSDT', '1m', klineRows(lastOpen, 21))
+  fake.rest.setKlines('BTCUSDT', '1m', binanceKlineRows(lastOpen, 21, 321))
   const klineCalls = () => fake.requests.filter((request) => request.path === '/fapi/v1/klines')
   const before = klineCalls().length
   const droppedIn = Math.floor(Date.now() / MINUTE) * MINUTE

@@ -19,11 +19,11 @@ import { createLogger } from '@takashi/observability'
 import type { Liquidation } from '@takashi/schemas'
 import {
   binanceEvents,
-  binanceKlineRow,
   startFakeBinance,
   startOwnedRedis,
   uniquePrefix,
   metricValue,
+  binanceKlineRows,
 } from '@takashi/testing'
 import { createFeedConsumer } from '../../aggregator/src/feed-consumer.ts'
 import { createAggregatorMetrics } from '../../aggregator/src/metrics.ts'
@@ -46,23 +46,6 @@ function client(url: string, options: { blocking?: boolean } = {}): Redis {
   redis.on('error', () => undefined) // the test takes Redis away on purpose
   cleanups.push(() => redis.disconnect())
   return redis
-}
-
-/** `count` 1m kline rows ending with the one open at `lastOpen`. */
-function klineRows(lastOpen: number, count: number) {
-  return Array.from({ length: count }, (_, i) =>
-    binanceKlineRow({
-      interval: '1m',
-      openTime: lastOpen - (count - 1 - i) * MINUTE,
-      o: '64000.0',
-      h: '64100.0',
-      l: '63900.0',
-      c: `${64000 + i}.5`,
-      v: '12.345',
-      q: '790000.12',
-      n: 300 + i,
-    })
-  )
 }
 
 interface CandleRead {
@@ -107,7 +90,7 @@ test('Redis restarts empty: events seen meanwhile reach the feed once and in ord
   const fake = await startFakeBinance()
   cleanups.push(() => fake.close())
   const lastOpen = Math.floor(Date.now() / MINUTE) * MINUTE
-  fake.rest.setKlines('BTCUSDT', '1m', klineRows(lastOpen, 30))
+  fake.rest.setKlines('BTCUSDT', '1m', binanceKlineRows(lastOpen, 30))
   fake.rest.setOpenInterest('BTCUSDT', { openInterest: '80000.250', time: lastOpen })
 
   const registry = new Registry()
