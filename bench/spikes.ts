@@ -3,11 +3,11 @@ import {
   cacheCandles,
   createKeys,
   createRedis,
-  startLocalRedis,
   writeHeartbeat,
   type Keys,
   type Redis,
 } from '@takashi/bus'
+import { startLocalRedis } from '@takashi/local-redis'
 import { createLogger } from '@takashi/observability'
 import {
   INTERVAL_MS,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { Registry } from 'prom-client'
-import { createKeys, startLocalRedis } from '@takashi/bus'
+import { createKeys } from '@takashi/bus'
+import { startLocalRedis } from '@takashi/local-redis'
 import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import { createGateway } from '../../services/gateway/src/index.ts'

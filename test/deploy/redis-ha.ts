@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { freePorts } from '@takashi/bus'
+import { freePorts } from '@takashi/local-redis'
 
 /** Whether a real redis-server is on this machine. */
 export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0

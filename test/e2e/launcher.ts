@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { freePort, freePorts } from '@takashi/bus'
+import { freePort, freePorts } from '@takashi/local-redis'
 
 export interface RunningLauncher {
   port: number

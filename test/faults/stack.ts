@@ -3,7 +3,7 @@ import { afterEach } from 'vitest'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import WebSocket from 'ws'
-import { freePorts } from '@takashi/bus'
+import { freePorts } from '@takashi/local-redis'
 import {
   binanceEvents,
   binanceKlineRow,

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis'
-import { startLocalRedis, type LocalRedis } from '@takashi/bus'
+import { startLocalRedis, type LocalRedis } from '@takashi/local-redis'
 
 /**
  * A redis-server a test owns, so it can take it away and bring it back empty on the same port:

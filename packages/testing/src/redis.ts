@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { test as base } from 'vitest'
-import { createKeys, createRedis, startLocalRedis, type Keys, type Redis } from '@takashi/bus'
+import { createKeys, createRedis, type Keys, type Redis } from '@takashi/bus'
+import { startLocalRedis } from '@takashi/local-redis'
 
 export interface RedisFixtures {
   /** URL of the test Redis: REDIS_URL when set, else a private redis-server for this worker */

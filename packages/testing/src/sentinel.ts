@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { freePorts } from '@takashi/bus'
+import { freePorts } from '@takashi/local-redis'
 
 /** A Redis master, one replica and three Sentinels on the loopback, for failover tests. */
 export interface SentinelGroup {

@@ -1,13 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import {
-  createKeys,
-  createRedis,
-  publishRecords,
-  startLocalRedis,
-  type Keys,
-  type LocalRedis,
-  type Redis,
-} from '@takashi/bus'
+import { createKeys, createRedis, publishRecords, type Keys, type Redis } from '@takashi/bus'
+import { startLocalRedis, type LocalRedis } from '@takashi/local-redis'
 import { uniquePrefix } from '@takashi/testing'
 import { append, liquidation, subscribers, type Appended } from './feed-helpers.ts'
 import { idOf, muxSubscription, recordsOf, startAppender, statusOf } from './fault-helpers.ts'

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { publishRecords, startLocalRedis, type Keys } from '@takashi/bus'
+import { publishRecords, type Keys } from '@takashi/bus'
+import { startLocalRedis } from '@takashi/local-redis'
 import { redisTest as test } from '@takashi/testing'
 import type { GatewayOptions } from '../src/gateway.ts'
 import { trustedProxies } from '../src/rate-limit.ts'

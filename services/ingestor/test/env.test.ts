@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { expect, test } from 'vitest'
-import { freePort } from '@takashi/bus'
+import { freePort } from '@takashi/local-redis'
 import { redisTest, startFakeBinance } from '@takashi/testing'
 
 const serviceDir = fileURLToPath(new URL('..', import.meta.url))

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect } from 'vitest'
-import { createRedis, freePort, readHeartbeat, readLatest, type Redis } from '@takashi/bus'
+import { createRedis, readHeartbeat, readLatest, type Redis } from '@takashi/bus'
+import { freePort } from '@takashi/local-redis'
 import type { PollSpec } from '@takashi/exchanges'
 import { redisTest as test, metricValue } from '@takashi/testing'
 import { createHeartbeat } from '../src/heartbeat.ts'

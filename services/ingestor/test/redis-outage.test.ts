@@ -5,7 +5,6 @@ import {
   createKeys,
   createRedis,
   fetchJobId,
-  freePort,
   readCandles,
   readFeedAfter,
   readHeartbeat,
@@ -14,6 +13,7 @@ import {
   type Keys,
   type Redis,
 } from '@takashi/bus'
+import { freePort } from '@takashi/local-redis'
 import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { Liquidation } from '@takashi/schemas'

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { hasRedisServer, startLocalRedis, type LocalRedis } from '@takashi/bus'
+import { hasRedisServer, startLocalRedis, type LocalRedis } from '@takashi/local-redis'
 import { adapters } from '@takashi/exchanges'
 import { INTERVALS, type ExchangeId } from '@takashi/schemas'
 import { env, inheritedEnv } from './env.ts'

@@ -1,3 +1,5 @@
+// A throwaway redis-server and free loopback ports for `pnpm start`, the tests and the bench.
+// Dev-only: nothing in the production image imports this package.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
