@@ -12,15 +12,14 @@ import { describe, expect } from 'vitest'
 import { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
+import { redisTest as test, metricValue } from '@takashi/testing'
 import {
   bybitEvents,
   bybitKlineRow,
   bybitTopic,
-  redisTest as test,
   startFakeBybit,
   type BybitInstrument,
-  metricValue,
-} from '@takashi/testing'
+} from '@takashi/fakes/bybit'
 import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000

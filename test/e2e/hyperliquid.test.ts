@@ -13,13 +13,12 @@ import WebSocket from 'ws'
 import { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
+import { redisTest as test, metricValue } from '@takashi/testing'
 import {
   HYPERLIQUID_GREETING,
   hyperliquidEvents,
-  redisTest as test,
   startFakeHyperliquid,
-  metricValue,
-} from '@takashi/testing'
+} from '@takashi/fakes/hyperliquid'
 import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000

@@ -12,7 +12,8 @@ import { describe, expect } from 'vitest'
 import { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
-import { okxEvents, redisTest as test, startFakeOkx, metricValue } from '@takashi/testing'
+import { redisTest as test, metricValue } from '@takashi/testing'
+import { okxEvents, startFakeOkx } from '@takashi/fakes/okx'
 import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000

@@ -10,12 +10,8 @@ import { describe, expect } from 'vitest'
 import { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
-import {
-  binanceEvents,
-  binanceKlineRow,
-  redisTest as test,
-  startFakeBinance,
-} from '@takashi/testing'
+import { redisTest as test } from '@takashi/testing'
+import { binanceEvents, binanceKlineRow, startFakeBinance } from '@takashi/fakes/binance'
 import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000

@@ -4,14 +4,13 @@ import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import WebSocket from 'ws'
 import { freePorts } from '@takashi/local-redis'
+import { startOwnedRedis, type OwnedRedis } from '@takashi/testing'
 import {
   binanceEvents,
   binanceKlineRow,
   startFakeBinance,
-  startOwnedRedis,
   type FakeBinance,
-  type OwnedRedis,
-} from '@takashi/testing'
+} from '@takashi/fakes/binance'
 
 const MINUTE = 60_000
 

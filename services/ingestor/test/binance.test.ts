@@ -4,12 +4,8 @@ import { afterEach, expect } from 'vitest'
 import { createRedis, readLatest, type FetchRequest, type Keys, type Redis } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
-import {
-  binanceEvents,
-  redisTest as test,
-  startFakeBinance,
-  binanceKlineRows,
-} from '@takashi/testing'
+import { redisTest as test } from '@takashi/testing'
+import { binanceEvents, startFakeBinance, binanceKlineRows } from '@takashi/fakes/binance'
 import { createIngestor } from '../src/index.ts'
 
 const MINUTE = 60_000

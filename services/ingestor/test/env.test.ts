@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { expect, test } from 'vitest'
 import { freePort } from '@takashi/local-redis'
-import { redisTest, startFakeBinance } from '@takashi/testing'
+import { redisTest } from '@takashi/testing'
+import { startFakeBinance } from '@takashi/fakes/binance'
 
 const serviceDir = fileURLToPath(new URL('..', import.meta.url))
 

@@ -17,14 +17,8 @@ import { freePort } from '@takashi/local-redis'
 import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { Liquidation } from '@takashi/schemas'
-import {
-  binanceEvents,
-  startFakeBinance,
-  startOwnedRedis,
-  uniquePrefix,
-  metricValue,
-  binanceKlineRows,
-} from '@takashi/testing'
+import { startOwnedRedis, uniquePrefix, metricValue } from '@takashi/testing'
+import { binanceEvents, startFakeBinance, binanceKlineRows } from '@takashi/fakes/binance'
 import { createFeedConsumer } from '../../aggregator/src/feed-consumer.ts'
 import { createAggregatorMetrics } from '../../aggregator/src/metrics.ts'
 import { createEventOutbox } from '../src/event-outbox.ts'

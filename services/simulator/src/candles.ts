@@ -4,7 +4,7 @@ import {
   candleOpenTime,
   nextOpenTime,
   type BinanceKlineRow,
-} from '@takashi/testing/fake-binance'
+} from '@takashi/fakes/binance'
 import { TRADES_PER_MINUTE, TRADE_VOLATILITY, formatPrice, type SymbolProfile } from './profile.ts'
 import type { Random } from './random.ts'
 

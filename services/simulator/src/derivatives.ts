@@ -3,7 +3,7 @@ import {
   nextOpenTime,
   type BinanceFundingRow,
   type BinanceOpenInterestHistRow,
-} from '@takashi/testing/fake-binance'
+} from '@takashi/fakes/binance'
 import { formatPrice, type SymbolProfile } from './profile.ts'
 import type { Random } from './random.ts'
 

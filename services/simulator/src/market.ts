@@ -3,7 +3,7 @@ import {
   binanceStreamName,
   nextOpenTime,
   type FakeBinance,
-} from '@takashi/testing/fake-binance'
+} from '@takashi/fakes/binance'
 import {
   HISTORY_LENGTH,
   applyTrade,

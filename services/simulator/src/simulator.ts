@@ -1,5 +1,5 @@
 import type { Logger } from '@takashi/observability'
-import { startFakeBinance } from '@takashi/testing/fake-binance'
+import { startFakeBinance } from '@takashi/fakes/binance'
 import { createSymbolMarket } from './market.ts'
 import { createRandom, symbolSeed } from './random.ts'
 import { driveMarkets } from './drive.ts'

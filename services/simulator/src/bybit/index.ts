@@ -1,4 +1,4 @@
-import { startFakeBybit } from '@takashi/testing/fake-bybit'
+import { startFakeBybit } from '@takashi/fakes/bybit'
 import { driveMarkets } from '../drive.ts'
 import { createRandom, symbolSeed, type Random } from '../random.ts'
 import { createBybitMarket } from './market.ts'

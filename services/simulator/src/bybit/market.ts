@@ -6,8 +6,8 @@ import {
   type BybitKlineRow,
   type BybitOpenInterestRow,
   type FakeBybit,
-} from '@takashi/testing/fake-bybit'
-import type { BinanceOpenInterestHistRow } from '@takashi/testing/fake-binance'
+} from '@takashi/fakes/bybit'
+import type { BinanceOpenInterestHistRow } from '@takashi/fakes/binance'
 import {
   applyTrade,
   emptyCandle,

@@ -3,7 +3,7 @@ import {
   isHyperliquidInterval,
   startFakeHyperliquid,
   HYPERLIQUID_DEFAULT_UNIVERSE,
-} from '@takashi/testing/fake-hyperliquid'
+} from '@takashi/fakes/hyperliquid'
 import { createRandom, symbolSeed, type Random } from '../random.ts'
 import { createCoinMarket } from './market.ts'
 import { driveMarkets } from '../drive.ts'

@@ -5,7 +5,7 @@ import {
   type FakeHyperliquid,
   type HyperliquidCandleRow,
   type HyperliquidFundingRow,
-} from '@takashi/testing/fake-hyperliquid'
+} from '@takashi/fakes/hyperliquid'
 import {
   applyTrade,
   emptyCandle,

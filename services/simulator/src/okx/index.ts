@@ -1,4 +1,4 @@
-import { OKX_DEFAULT_INSTRUMENTS, okxInstId, startFakeOkx } from '@takashi/testing/fake-okx'
+import { OKX_DEFAULT_INSTRUMENTS, okxInstId, startFakeOkx } from '@takashi/fakes/okx'
 import { driveMarkets } from '../drive.ts'
 import { createRandom, symbolSeed, type Random } from '../random.ts'
 import { createOkxMarket } from './market.ts'

@@ -5,7 +5,7 @@ import {
   okxInstId,
   type FakeOkx,
   type OkxCandleRow,
-} from '@takashi/testing/fake-okx'
+} from '@takashi/fakes/okx'
 import {
   applyTrade,
   emptyCandle,

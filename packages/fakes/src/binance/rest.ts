@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { BinanceKlineRow } from './fake-binance-events.ts'
-import { DEFAULT_PERPETUALS, DELIVERY_CONTRACT } from './fake-binance-exchange-info.ts'
+import type { BinanceKlineRow } from './events.ts'
+import { DEFAULT_PERPETUALS, DELIVERY_CONTRACT } from './exchange-info.ts'
 import {
   BadRequest,
   createRoutes,
@@ -9,14 +9,14 @@ import {
   type BinanceOpenInterestHistRow,
   type BinancePremiumIndexValue,
   type Query,
-} from './fake-binance-rest-routes.ts'
+} from './rest-routes.ts'
 
 export type {
   BinanceFundingRow,
   BinanceOpenInterestHistRow,
   BinancePremiumIndexValue,
-} from './fake-binance-rest-routes.ts'
-import { upsertCandleRow } from './candle-rows.ts'
+} from './rest-routes.ts'
+import { upsertCandleRow } from '../candle-rows.ts'
 
 /** The fake venue's REST state and one-shot faults. */
 export interface FakeBinanceRest {

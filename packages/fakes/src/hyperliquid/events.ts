@@ -1,7 +1,7 @@
 // Builders of Hyperliquid WebSocket data and info rows, shaped like the venue's own (decimals as
 // strings, times and trade ids as numbers; see shared exchange-formats §4).
 
-import { candleOpenAt, nextCandleOpen } from './candle-time.ts'
+import { candleOpenAt, nextCandleOpen } from '../candle-time.ts'
 
 type Decimal = string | number
 

@@ -4,8 +4,8 @@ import {
   bybitEvents,
   type BybitKlineRow,
   type BybitTickerFields,
-} from './fake-bybit-events.ts'
-import { upsertCandleRow } from './candle-rows.ts'
+} from './events.ts'
+import { upsertCandleRow } from '../candle-rows.ts'
 
 /** A linear instrument as instruments-info lists it. */
 export interface BybitInstrument {

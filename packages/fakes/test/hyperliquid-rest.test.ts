@@ -4,7 +4,7 @@ import {
   startFakeHyperliquid,
   type FakeHyperliquid,
   type HyperliquidCandleRow,
-} from '../src/fake-hyperliquid.ts'
+} from '../src/hyperliquid/index.ts'
 
 const T0 = Date.UTC(2026, 4, 1, 12, 0, 0)
 let clock = T0

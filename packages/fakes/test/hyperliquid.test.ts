@@ -5,8 +5,8 @@ import {
   startFakeHyperliquid,
   type FakeHyperliquid,
   type FakeHyperliquidOptions,
-} from '../src/fake-hyperliquid.ts'
-import { closeHyperliquidClients, connectHyperliquid } from './fake-hyperliquid-client.ts'
+} from '../src/hyperliquid/index.ts'
+import { closeHyperliquidClients, connectHyperliquid } from './text-client.ts'
 import { upgradeStatus } from './ws-client.ts'
 
 let venue: FakeHyperliquid | undefined

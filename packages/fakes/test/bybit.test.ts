@@ -5,7 +5,7 @@ import {
   bybitTopic,
   startFakeBybit,
   type FakeBybit,
-} from '../src/fake-bybit.ts'
+} from '../src/bybit/index.ts'
 import { closeClients, connect, upgradeStatus } from './ws-client.ts'
 
 let venue: FakeBybit | undefined

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { okxCanonicalInterval, okxInstId, type OkxCandleRow } from './fake-okx-events.ts'
-import { upsertCandleRow } from './candle-rows.ts'
+import { okxCanonicalInterval, okxInstId, type OkxCandleRow } from './events.ts'
+import { upsertCandleRow } from '../candle-rows.ts'
 
 /** A swap as `/api/v5/public/instruments?instType=SWAP` lists it. */
 export interface OkxInstrument {

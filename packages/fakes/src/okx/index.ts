@@ -1,12 +1,12 @@
-import { createFakeOkxRest, type FakeOkxRest, type RecordedOkxRequest } from './fake-okx-rest.ts'
-import { FakeOkxClient, type OkxArg, type OkxPath } from './fake-okx-ws.ts'
-import { startVenueServer } from './venue-server.ts'
+import { createFakeOkxRest, type FakeOkxRest, type RecordedOkxRequest } from './rest.ts'
+import { FakeOkxClient, type OkxArg, type OkxPath } from './ws.ts'
+import { startVenueServer } from '../venue-server.ts'
 
-export * from './fake-okx-events.ts'
-export { candleOpenAt, nextCandleOpen } from './candle-time.ts'
-export type { FakeOkxRest, OkxInstrument, RecordedOkxRequest } from './fake-okx-rest.ts'
-export { OKX_DEFAULT_INSTRUMENTS } from './fake-okx-rest.ts'
-export { okxKey, type OkxArg } from './fake-okx-ws.ts'
+export * from './events.ts'
+export { candleOpenAt, nextCandleOpen } from '../candle-time.ts'
+export type { FakeOkxRest, OkxInstrument, RecordedOkxRequest } from './rest.ts'
+export { OKX_DEFAULT_INSTRUMENTS } from './rest.ts'
+export { okxKey, type OkxArg } from './ws.ts'
 
 const PATHS: Record<string, OkxPath> = { '/ws/v5/public': 'public', '/ws/v5/business': 'business' }
 

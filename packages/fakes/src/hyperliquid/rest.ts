@@ -5,8 +5,8 @@ import {
   type HyperliquidAssetCtx,
   type HyperliquidCandleRow,
   type HyperliquidFundingRow,
-} from './fake-hyperliquid-events.ts'
-import { upsertCandleRow } from './candle-rows.ts'
+} from './events.ts'
+import { upsertCandleRow } from '../candle-rows.ts'
 
 /** A perpetual in `meta.universe`. */
 export interface HyperliquidAsset {

@@ -1,5 +1,5 @@
 import type WebSocket from 'ws'
-import { hyperliquidTopic, isHyperliquidInterval } from './fake-hyperliquid-events.ts'
+import { hyperliquidTopic, isHyperliquidInterval } from './events.ts'
 
 /** Hyperliquid's per-IP subscription limit. */
 export const MAX_SUBSCRIPTIONS = 1000

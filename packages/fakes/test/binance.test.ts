@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { binanceEvents, startFakeBinance, type FakeBinance } from '../src/index.ts'
+import { binanceEvents, startFakeBinance, type FakeBinance } from '../src/binance/index.ts'
 import { closeClients, connect, upgradeStatus } from './ws-client.ts'
 
 let venue: FakeBinance | undefined

@@ -1,5 +1,5 @@
 import type WebSocket from 'ws'
-import { okxCanonicalInterval } from './fake-okx-events.ts'
+import { okxCanonicalInterval } from './events.ts'
 
 export type OkxPath = 'public' | 'business'
 const PUBLIC_CHANNELS = new Set([

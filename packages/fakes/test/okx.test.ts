@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { connectHyperliquid as connectText } from './fake-hyperliquid-client.ts'
-import { okxEvents, startFakeOkx, type FakeOkx } from '../src/fake-okx.ts'
+import { connectHyperliquid as connectText } from './text-client.ts'
+import { okxEvents, startFakeOkx, type FakeOkx } from '../src/okx/index.ts'
 
 let venue: FakeOkx | undefined
 afterEach(async () => {

@@ -4,7 +4,7 @@ import {
   startFakeBinance,
   type BinanceKlineRow,
   type FakeBinance,
-} from '../src/index.ts'
+} from '../src/binance/index.ts'
 
 const T0 = Date.UTC(2026, 4, 1, 12, 0, 0)
 let clock = T0

@@ -1,22 +1,18 @@
-import {
-  createFakeBybitRest,
-  type FakeBybitRest,
-  type RecordedBybitRequest,
-} from './fake-bybit-rest.ts'
-import { FakeBybitClient } from './fake-bybit-ws.ts'
-import { startVenueServer } from './venue-server.ts'
+import { createFakeBybitRest, type FakeBybitRest, type RecordedBybitRequest } from './rest.ts'
+import { FakeBybitClient } from './ws.ts'
+import { startVenueServer } from '../venue-server.ts'
 
-export * from './fake-bybit-events.ts'
-export { candleOpenAt, nextCandleOpen } from './candle-time.ts'
+export * from './events.ts'
+export { candleOpenAt, nextCandleOpen } from '../candle-time.ts'
 export type {
   BybitFundingRow,
   BybitInstrument,
   BybitOpenInterestRow,
   FakeBybitRest,
   RecordedBybitRequest,
-} from './fake-bybit-rest.ts'
-export { BYBIT_DEFAULT_INSTRUMENTS, BYBIT_REQUESTS_PER_5S } from './fake-bybit-rest.ts'
-export { isBybitTopic } from './fake-bybit-ws.ts'
+} from './rest.ts'
+export { BYBIT_DEFAULT_INSTRUMENTS, BYBIT_REQUESTS_PER_5S } from './rest.ts'
+export { isBybitTopic } from './ws.ts'
 
 /** The public linear path, as in `wss://stream.bybit.com/v5/public/linear`. */
 export const BYBIT_LINEAR_PATH = '/v5/public/linear'

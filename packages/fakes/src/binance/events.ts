@@ -1,6 +1,6 @@
 // Builders of Binance USD-M stream events and REST rows, shaped like the venue's own frames
 // (decimals as strings, times and ids as numbers; see shared exchange-formats §1.2 and §1.7).
-import { candleOpenAt, MONDAY_WEEKS, nextCandleOpen } from './candle-time.ts'
+import { candleOpenAt, MONDAY_WEEKS, nextCandleOpen } from '../candle-time.ts'
 
 type Decimal = string | number
 

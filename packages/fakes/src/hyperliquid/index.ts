@@ -2,21 +2,17 @@ import {
   createFakeHyperliquidRest,
   type FakeHyperliquidRest,
   type RecordedInfoRequest,
-} from './fake-hyperliquid-rest.ts'
-import { FakeHyperliquidClient } from './fake-hyperliquid-ws.ts'
-import { startVenueServer } from './venue-server.ts'
+} from './rest.ts'
+import { FakeHyperliquidClient } from './ws.ts'
+import { startVenueServer } from '../venue-server.ts'
 
-export * from './fake-hyperliquid-events.ts'
-export type {
-  FakeHyperliquidRest,
-  HyperliquidAsset,
-  RecordedInfoRequest,
-} from './fake-hyperliquid-rest.ts'
+export * from './events.ts'
+export type { FakeHyperliquidRest, HyperliquidAsset, RecordedInfoRequest } from './rest.ts'
 export {
   DEFAULT_UNIVERSE as HYPERLIQUID_DEFAULT_UNIVERSE,
   HYPERLIQUID_WEIGHT_LIMIT_1M,
-} from './fake-hyperliquid-rest.ts'
-export { MAX_SUBSCRIPTIONS as HYPERLIQUID_MAX_SUBSCRIPTIONS } from './fake-hyperliquid-ws.ts'
+} from './rest.ts'
+export { MAX_SUBSCRIPTIONS as HYPERLIQUID_MAX_SUBSCRIPTIONS } from './ws.ts'
 
 /** The text Hyperliquid may send first on a new socket. */
 export const HYPERLIQUID_GREETING = 'Websocket connection established.'

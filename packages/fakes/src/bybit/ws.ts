@@ -1,5 +1,5 @@
 import type WebSocket from 'ws'
-import { bybitCanonicalInterval } from './fake-bybit-events.ts'
+import { bybitCanonicalInterval } from './events.ts'
 
 /** Topics the fake serves: `publicTrade.X`, `tickers.X`, `allLiquidation.X`, `kline.<i>.X`. */
 export function isBybitTopic(topic: unknown): topic is string {

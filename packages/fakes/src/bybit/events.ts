@@ -2,7 +2,7 @@
 // (decimals as strings; WebSocket times as numbers, REST list times as strings; shared
 // exchange-formats §2).
 
-import { fixedIntervalMs } from './candle-time.ts'
+import { fixedIntervalMs } from '../candle-time.ts'
 
 type Decimal = string | number
 

@@ -1,21 +1,17 @@
-import {
-  createFakeBinanceRest,
-  type FakeBinanceRest,
-  type RecordedRequest,
-} from './fake-binance-rest.ts'
-import { FakeBinanceClient, parseWsPath, type BinanceRoute } from './fake-binance-ws.ts'
-import { startVenueServer } from './venue-server.ts'
+import { createFakeBinanceRest, type FakeBinanceRest, type RecordedRequest } from './rest.ts'
+import { FakeBinanceClient, parseWsPath, type BinanceRoute } from './ws.ts'
+import { startVenueServer } from '../venue-server.ts'
 
-export * from './fake-binance-events.ts'
+export * from './events.ts'
 export type {
   BinanceFundingRow,
   BinanceOpenInterestHistRow,
   BinancePremiumIndexValue,
   FakeBinanceRest,
   RecordedRequest,
-} from './fake-binance-rest.ts'
-export { WEIGHT_LIMIT_1M } from './fake-binance-rest.ts'
-export { isPublicStream, MAX_INCOMING_PER_SECOND, type BinanceRoute } from './fake-binance-ws.ts'
+} from './rest.ts'
+export { WEIGHT_LIMIT_1M } from './rest.ts'
+export { isPublicStream, MAX_INCOMING_PER_SECOND, type BinanceRoute } from './ws.ts'
 
 export interface FakeBinanceOptions {
   /** a fixed port; default 0 (any free port) */

@@ -1,5 +1,5 @@
-import { isBinanceInterval, type BinanceKlineRow } from './fake-binance-events.ts'
-import { DELIVERY_CONTRACT, exchangeInfoBody } from './fake-binance-exchange-info.ts'
+import { isBinanceInterval, type BinanceKlineRow } from './events.ts'
+import { DELIVERY_CONTRACT, exchangeInfoBody } from './exchange-info.ts'
 
 export interface BinancePremiumIndexValue {
   markPrice: string
