@@ -30,6 +30,7 @@ export default tseslint.config(
   {
     files: [
       'services/*/src/env.ts',
+      'services/*/src/*-env.ts',
       '**/*.test.ts',
       'test/**',
       'packages/testing/**',

@@ -51,6 +51,12 @@ export function createKeys(prefix = 'takashi') {
     restBannedUntil: (ex: ExchangeId) => `${p}:rest-banned-until:${ex}`,
     /** string counter (TTL): REST requests of one client in one minute, shared by the gateways */
     rateLimit: (client: string, windowStart: number) => `${p}:rate:${client}:${windowStart}`,
+    /** sorted set (score = expiry ms): the open WebSockets of one client, `replica:n` members */
+    wsConnections: (client: string) => `${p}:ws-conns:${client}`,
+    /** hash: API key id → its record (JSON, with the key's SHA-256, never the key) */
+    apiKeys: `${p}:api-keys`,
+    /** hash: SHA-256 of a live API key → its id; a revoked key's entry is deleted */
+    apiKeyIds: `${p}:api-key-ids`,
     /** string (TTL): the OI/volume monitor's window of one series (≤ 100 values, comma-separated) */
     spikeWindow: (ex: ExchangeId, sym: string, tf: string, metric: string) =>
       `${p}:spike-window:${ex}:${sym}:${tf}:${metric}`,

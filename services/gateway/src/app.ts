@@ -1,4 +1,5 @@
 import express, { type Express, type RequestHandler } from 'express'
+import { browserHeaders } from './access/browser.ts'
 import { errorHandler, notFound } from './errors.ts'
 import type { AppDeps } from './deps.ts'
 import type { GatewayMetrics } from './metrics.ts'
@@ -8,7 +9,6 @@ import { marketRouter } from './routes/market.ts'
 import { metaRouter } from './routes/meta.ts'
 import { multiRouter } from './routes/multi.ts'
 import { probesRouter } from './routes/probes.ts'
-import { rateLimit } from './rate-limit.ts'
 
 /** Counts each answer by route pattern (never the URL) and status. */
 function requestMetrics(metrics: GatewayMetrics): RequestHandler {
@@ -30,11 +30,12 @@ export function createApp(deps: AppDeps): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
-  // the client IP of the rate limit: X-Forwarded-For only from the proxies configured as trusted
-  app.set('trust proxy', deps.trustProxy ?? 'loopback')
+  // CORS first, so refusals (401, 429, 503 while draining) can be read by a page too
+  app.use(browserHeaders(deps.corsOrigins ?? '*'))
   if (deps.drain) app.use(deps.drain.middleware)
   app.use(requestMetrics(deps.metrics))
-  app.use(rateLimit({ ...deps, perMinute: deps.rateLimitPerMinute ?? 0 }))
+  // the client (API key or IP) and its share of the limits; /health, probes and /metrics are open
+  app.use(deps.access.middleware)
   app.get('/metrics', async (_req, res) => {
     res.type(deps.registry.contentType).send(await deps.registry.metrics())
   })

@@ -1,6 +1,8 @@
 import type { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
 import type { Logger } from '@takashi/observability'
+import type { Access } from './access/access.ts'
+import type { CorsOrigins } from './access/browser.ts'
 import type { Catalog } from './catalog.ts'
 import type { Drain } from './drain.ts'
 import type { GatewayMetrics } from './metrics.ts'
@@ -19,10 +21,10 @@ export interface AppDeps {
   upstream: Upstream
   version: string
   now: () => number
-  /** REST requests per client IP and minute across all replicas; 0 turns the limit off */
-  rateLimitPerMinute?: number
-  /** proxies whose X-Forwarded-For is believed (express `trust proxy`); default: loopback only */
-  trustProxy?: string | false
+  /** client identity (API key or IP) and the REST limit */
+  access: Access
+  /** origins whose pages may call the API; default `*` */
+  corsOrigins?: CorsOrigins
   /** the bound on each exchange's part of a /multi answer; default 3 s */
   multiPartTimeoutMs?: number
   /** requests in flight and the stopping state (/readyz 503 while draining) */

@@ -7,7 +7,10 @@ export type ErrorCode =
   | 'unknown_exchange'
   | 'unknown_symbol'
   | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
   | 'rate_limited'
+  | 'busy'
   | 'upstream_timeout'
   | 'upstream_error'
   | 'backbone_unavailable'
@@ -22,10 +25,14 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown }
+    options?: { cause?: unknown; headers?: Record<string, string> }
   ) {
     super(message, options)
+    this.headers = options?.headers ?? {}
   }
+
+  /** headers the answer carries, e.g. `Retry-After` */
+  readonly headers: Record<string, string>
 
   /** The JSON body of the answer. */
   body(): string {
@@ -35,6 +42,14 @@ export class ApiError extends Error {
 
 export const badParam = (name: string, message: string) =>
   new ApiError(400, 'bad_request', `${name}: ${message}`)
+
+/** 429 `rate_limited` with `Retry-After` (whole seconds, at least 1). */
+export function rateLimited(message: string, retryAfterMs: number): ApiError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000))
+  return new ApiError(429, 'rate_limited', `${message}; retry in ${seconds} s`, {
+    headers: { 'Retry-After': String(seconds) },
+  })
+}
 
 export const backboneDown = (cause?: unknown) =>
   new ApiError(503, 'backbone_unavailable', 'the Redis backbone is unavailable', { cause })
@@ -59,7 +74,7 @@ export function errorHandler(log: Logger, isBackboneDown: () => boolean): ErrorR
       log.error({ err, route: req.path }, 'request failed')
       apiError = new ApiError(500, 'internal', 'internal error')
     }
-    res.status(apiError.status).type('application/json').send(apiError.body())
+    res.set(apiError.headers).status(apiError.status).type('application/json').send(apiError.body())
   }
 }
 

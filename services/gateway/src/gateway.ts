@@ -2,8 +2,20 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
 import { createRedis, type Keys } from '@takashi/bus'
-import { logConnectionErrors, trackRedisUp, type Logger } from '@takashi/observability'
+import {
+  logConnectionErrors,
+  throttledWarn,
+  trackRedisUp,
+  type Logger,
+} from '@takashi/observability'
 import type { Interval } from '@takashi/schemas'
+import { createAccess, type ApiKeysMode } from './access/access.ts'
+import { createKeyStore } from './access/api-keys.ts'
+import type { CorsOrigins } from './access/browser.ts'
+import { createClientAddress } from './access/client-address.ts'
+import { createKeyCache } from './access/key-cache.ts'
+import { createSharedCounter } from './access/shared-counter.ts'
+import { createWsConnections } from './access/ws-connections.ts'
 import { createApp } from './app.ts'
 import { createCatalog, type ExchangeView } from './catalog.ts'
 import { createDrain } from './drain.ts'
@@ -30,6 +42,16 @@ export interface GatewayOptions {
   rateLimitPerMinute?: number
   /** proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES); default: loopback only */
   trustProxy?: string | false
+  /** origins whose pages may call the API (CORS_ORIGINS); default `*` */
+  corsOrigins?: CorsOrigins
+  /** API_KEYS; default off */
+  apiKeys?: ApiKeysMode
+  /** open WebSockets per client across replicas (WS_MAX_CONNECTIONS_PER_CLIENT); default 50 */
+  wsConnectionsPerClient?: number
+  /** client messages per second on one WebSocket (WS_MAX_MESSAGES_PER_SECOND); default 20 */
+  wsMessagesPerSecond?: number
+  /** how often each replica re-reads the API keys it has seen; default 1 s */
+  keyRefreshMs?: number
   /** WebSocket limits; the defaults are the production values */
   ws?: {
     maxBufferedBytes?: number
@@ -68,15 +90,45 @@ export function createGateway(options: GatewayOptions): Gateway {
   logConnectionErrors(subscriber, log, 'redis subscriber connection error')
   const catalog = createCatalog(options)
   const drain = createDrain()
+  const now = options.now ?? Date.now
+  const rateLimitErrors = throttledWarn(
+    log,
+    'rate limit not shared (redis unavailable); counted per replica'
+  )
+  const counter = createSharedCounter({ redis, keys, now, onError: rateLimitErrors })
+  const wsConnections = createWsConnections({ redis, keys, now, onError: rateLimitErrors })
+  const apiKeys = options.apiKeys ?? 'off'
+  const keyCache =
+    apiKeys === 'off'
+      ? null
+      : createKeyCache({
+          store: createKeyStore(redis, keys, now),
+          log,
+          refreshMs: options.keyRefreshMs,
+          onRevoked: (id) => upgrades.closeKey(id),
+        })
+  const access = createAccess({
+    mode: apiKeys,
+    keyCache,
+    clientAddress: createClientAddress(options.trustProxy ?? 'loopback'),
+    counter,
+    limits: {
+      restPerMinute: options.rateLimitPerMinute ?? 0,
+      wsConnections: options.wsConnectionsPerClient ?? 50,
+    },
+    onRateLimited: () => metrics.rateLimited.inc(),
+  })
   const upstream = createUpstream({
     redisUrl: options.redisUrl,
     keys,
     log,
     timeoutMs: options.fetchTimeoutMs,
+    beforeFetch: access.chargeUpstream,
   })
+  const corsOrigins = options.corsOrigins ?? '*'
   const app = createApp({
-    rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
-    trustProxy: options.trustProxy ?? 'loopback',
+    access,
+    corsOrigins,
     multiPartTimeoutMs: Math.min(options.fetchTimeoutMs, MULTI_PART_TIMEOUT_MS),
     redis,
     keys,
@@ -86,7 +138,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     catalog,
     upstream,
     version: takashiVersion(),
-    now: options.now ?? Date.now,
+    now,
     drain,
     backboneReady: () => redis.status === 'ready' && subscriber.status === 'ready',
   })
@@ -97,6 +149,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     hub,
     resolveStream: createStreamResolver({ catalog, keys, redis }),
     log,
+    access,
+    wsConnections,
+    corsOrigins,
+    messagesPerSecond: options.wsMessagesPerSecond ?? 20,
     maxClients: options.ws?.maxClients,
     stopping: () => drain.draining,
   })
@@ -124,6 +180,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       await closed
       // Closing the queues waits on Redis; a Redis that is down must not hold the exit.
       await settledWithin(upstream.close(), 1_000)
+      keyCache?.close()
+      wsConnections.close()
+      counter.close()
       subscriber.disconnect()
       redis.disconnect()
     },

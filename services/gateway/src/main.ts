@@ -23,6 +23,10 @@ const gateway = createGateway({
   fetchTimeoutMs: env.FETCH_TIMEOUT_MS,
   rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
   trustProxy: env.TRUSTED_PROXIES,
+  corsOrigins: env.CORS_ORIGINS,
+  apiKeys: env.API_KEYS,
+  wsConnectionsPerClient: env.WS_MAX_CONNECTIONS_PER_CLIENT,
+  wsMessagesPerSecond: env.WS_MAX_MESSAGES_PER_SECOND,
 })
 const port = await gateway.listen(env.PORT)
 log.info({ port, exchanges: exchanges.map((adapter) => adapter.id) }, 'gateway listening')

@@ -15,10 +15,13 @@ export function createUpstream(deps: {
   keys: Keys
   log: Logger
   timeoutMs: number
+  /** runs before a request reaches an exchange (the client's exchange-bound cost); may throw */
+  beforeFetch?: () => Promise<void>
 }): Upstream {
   const client = createFetchClient(deps)
   return {
     async fetch(exchange, request) {
+      await deps.beforeFetch?.()
       try {
         return await client.fetch(exchange, request)
       } catch (err) {

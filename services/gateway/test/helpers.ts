@@ -123,9 +123,9 @@ export interface TestClient {
   closed: Promise<{ code: number; reason: string }>
 }
 
-export function connect(url: string): Promise<TestClient> {
+export function connect(url: string, headers: Record<string, string> = {}): Promise<TestClient> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url)
+    const ws = new WebSocket(url, { headers })
     const messages: string[] = []
     const closed = new Promise<{ code: number; reason: string }>((done) => {
       ws.on('close', (code, reason) => done({ code, reason: reason.toString() }))
@@ -137,9 +137,12 @@ export function connect(url: string): Promise<TestClient> {
 }
 
 /** The HTTP answer to an upgrade the gateway refuses. */
-export function refusedUpgrade(url: string): Promise<{ status: number; body: unknown }> {
+export function refusedUpgrade(
+  url: string,
+  headers: Record<string, string> = {}
+): Promise<{ status: number; body: unknown; retryAfter?: string | undefined }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url)
+    const ws = new WebSocket(url, { headers })
     ws.once('open', () => {
       ws.close()
       reject(new Error(`upgrade to ${url} was accepted`))
@@ -148,7 +151,12 @@ export function refusedUpgrade(url: string): Promise<{ status: number; body: unk
       let text = ''
       res.on('data', (chunk: Buffer) => (text += chunk.toString()))
       res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown })
+        // retryAfter is undefined unless the refusal carries one (toEqual ignores undefined)
+        resolve({
+          status: res.statusCode ?? 0,
+          body: JSON.parse(text) as unknown,
+          retryAfter: res.headers['retry-after'],
+        })
         ws.terminate()
       })
     })

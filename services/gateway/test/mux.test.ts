@@ -172,7 +172,9 @@ describe('multiplexed /ws', () => {
   })
 
   redisTest('at most 50 subscriptions per connection', async ({ redisUrl, keys }) => {
-    const gateway = await gatewayFor({ redisUrl, keys })
+    // 51 requests at once: above the default message rate, which access.test.ts covers
+    const gateway = await startGateway({ redisUrl, keys }, { wsMessagesPerSecond: 100 })
+    cleanups.push(() => gateway.stop())
     const client = await mux(gateway)
     for (let i = 0; i < 51; i++) {
       client.send({ op: 'subscribe', id: `s${i}`, path: '/ws/binance/BTCUSDT/trades' })

@@ -21,3 +21,6 @@ export function closeWithin(
     ws.close(code, reason)
   })
 }
+
+/** Close code of a client that broke a rule: too many messages, a revoked key (RFC 6455). */
+export const CLOSE_POLICY = 1008

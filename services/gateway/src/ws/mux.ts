@@ -50,7 +50,15 @@ export function parseMuxRequest(
 /** Serves the multiplexed protocol on an open client. */
 export function serveMux(
   ws: WebSocket,
-  deps: { hub: Hub; resolveStream: ResolveStream; log: Logger }
+  deps: {
+    hub: Hub
+    resolveStream: ResolveStream
+    log: Logger
+    /** counts one client message; false when the connection broke its message rate */
+    admitMessage?: () => boolean
+    /** a subscription with since_id starts a replay; an error when the client has none left */
+    allowReplay?: () => ApiError | null
+  }
 ): void {
   const { hub, resolveStream, log } = deps
   const conn = hub.connect(ws, 'mux')
@@ -71,6 +79,10 @@ export function serveMux(
       log.error({ err }, 'ws subscribe failed')
       return fail(id, new ApiError(500, 'internal', 'internal error'))
     }
+    if (plan.sinceId !== undefined) {
+      const refused = deps.allowReplay?.()
+      if (refused) return fail(id, refused)
+    }
     conn.subscribe(plan, id, ackMessage('subscribed', id)).catch((err: unknown) => {
       log.warn({ err, stream: plan.kind }, 'ws subscription start failed')
       fail(
@@ -81,6 +93,7 @@ export function serveMux(
   }
 
   ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (deps.admitMessage?.() === false) return
     if (isBinary) return fail(null, new ApiError(400, 'bad_request', 'request: must be text'))
     if (data.length > MUX_LIMITS.requestBytes) {
       const message = `request: larger than ${MUX_LIMITS.requestBytes} bytes`
