@@ -21,7 +21,11 @@ interface Replica {
   stop(): Promise<void>
 }
 
-async function startReplica(redisUrl: string, keys: Keys): Promise<Replica> {
+async function startReplica(
+  redisUrl: string,
+  keys: Keys,
+  rateLimitPerMinute = 0
+): Promise<Replica> {
   const registry = new Registry()
   const gateway = createGateway({
     redisUrl,
@@ -32,6 +36,7 @@ async function startReplica(redisUrl: string, keys: Keys): Promise<Replica> {
     symbols: ['BTCUSDT'],
     intervals: ['1m'],
     fetchTimeoutMs: 3_000,
+    rateLimitPerMinute,
   })
   const port = await gateway.listen(0)
   let stopped: Promise<void> | undefined
@@ -73,8 +78,11 @@ function trade(id: number): LargeTrade {
 }
 
 /** Two gateway replicas (and a third upstream that is down) behind nginx with deploy/lb/nginx.conf. */
-async function startStack(redisUrl: string, keys: Keys) {
-  const replicas = [await startReplica(redisUrl, keys), await startReplica(redisUrl, keys)]
+async function startStack(redisUrl: string, keys: Keys, rateLimitPerMinute = 0) {
+  const replicas = [
+    await startReplica(redisUrl, keys, rateLimitPerMinute),
+    await startReplica(redisUrl, keys, rateLimitPerMinute),
+  ]
   const deadPort = await freePort()
   const listenPort = await freePort()
   const config = renderNginxConfig(listenPort, [replicas[0]!.port, replicas[1]!.port, deadPort])
@@ -109,6 +117,20 @@ describe('nginx with deploy/lb/nginx.conf in front of gateway replicas', () => {
     expect(ready.status).toBe(200)
     const missing = await fetch(`${nginx.url}/binance/ohlc/NOPEUSDT/1m`)
     expect(missing.status).toBe(404)
+  })
+
+  test('a client cannot pick its rate-limit identity through X-Forwarded-For', async ({
+    redisUrl,
+    keys,
+  }) => {
+    const { nginx } = await startStack(redisUrl, keys, 3)
+    const statuses = []
+    for (const forged of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']) {
+      const res = await fetch(`${nginx.url}/`, { headers: { 'x-forwarded-for': forged } })
+      statuses.push(res.status)
+    }
+    // nginx replaces the header with the peer it saw, so all four are one client
+    expect(statuses).toEqual([200, 200, 200, 429])
   })
 
   test('WebSocket upgrades pass through and connections are spread without sticky sessions', async ({

@@ -142,7 +142,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     drain,
     backboneReady: () => redis.status === 'ready' && subscriber.status === 'ready',
   })
-  const server = createServer(app)
+  const server = createServer(
+    {
+      // a slow client cannot hold a connection by trickling its request
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      // longer than the load balancer keeps idle upstream connections (nginx: 60 s), so the
+      // gateway never closes one the balancer is about to reuse
+      keepAliveTimeout: 65_000,
+    },
+    app
+  )
   const hub = createHub({ subscriber, log, metrics, ...options.ws })
   const upgrades = handleUpgrades({
     server,

@@ -10,6 +10,14 @@ export interface Upstream {
   close(): Promise<void>
 }
 
+/** What a client may read of an upstream failure: the exchange's HTTP status at most. */
+export function publicReason(exchange: ExchangeId, reason: string): string {
+  const status = /answered (\d{3})\b/.exec(reason)?.[1]
+  if (status !== undefined) return `${exchange} answered HTTP ${status}`
+  if (reason.includes('invalid JSON')) return `${exchange} answered something that is not JSON`
+  return `${exchange} could not serve this request`
+}
+
 export function createUpstream(deps: {
   redisUrl: string
   keys: Keys
@@ -29,8 +37,12 @@ export function createUpstream(deps: {
         if (err.kind === 'timeout') {
           throw new ApiError(504, 'upstream_timeout', err.message, { cause: err })
         }
+        // the detail (an exchange's error body, a URL) is for the logs, never for the answer
+        deps.log.warn({ exchange, kind: err.kind, reason: err.message }, 'fetch job failed')
         // 'invalid' too: the gateway built the request, so a refusal is not the caller's fault
-        throw new ApiError(502, 'upstream_error', err.message, { cause: err })
+        throw new ApiError(502, 'upstream_error', publicReason(exchange, err.message), {
+          cause: err,
+        })
       }
     },
     close: () => client.close(),
