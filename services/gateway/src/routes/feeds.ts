@@ -3,11 +3,9 @@ import { FEEDS, readFeedNewest, type Feed, type Keys, type Redis } from '@takash
 import type { AppDeps } from '../deps.ts'
 import { waitForRedis } from '../backbone.ts'
 import { backboneDown } from '../errors.ts'
-import { intParam } from '../params.ts'
+import { parseQuery } from '../params.ts'
+import { FEED_SCAN_LIMIT, expressPath, routes, type RouteSpec } from '../route-specs.ts'
 import { resolveFeedScope, scopeMatcher } from '../ws/feed-scope.ts'
-
-/** How many of a feed's newest events a REST query searches at most (the CPU bound of one call). */
-export const FEED_SCAN_LIMIT = 20_000
 
 /** The newest entries of `feed` that `matches` accepts, newest first, as their JSON text. */
 export async function readNewestMatching(
@@ -41,15 +39,23 @@ export async function readNewestMatching(
 
 const LISTS = { exchanges: 'exchange', symbols: 'symbol' }
 
+const FEED_ROUTES = {
+  liquidations: routes.liquidations,
+  'large-trades': routes.largeTrades,
+  'oi-spikes': routes.oiSpikes,
+} satisfies Record<Feed, RouteSpec>
+
 /** `GET /liquidations`, `/large-trades`, `/oi-spikes`: recent events, newest first. */
 export function feedsRouter(deps: Pick<AppDeps, 'redis' | 'keys' | 'catalog'>): Router {
   const router = Router()
   const { redis, keys, catalog } = deps
 
   for (const feed of FEEDS) {
-    router.get(`/${feed}`, async (req, res) => {
+    const spec = FEED_ROUTES[feed]
+    router.get(expressPath(spec), async (req, res) => {
+      // the scope (shared with WebSocket) answers 404s for unknown names before any 400 of limit
       const scope = resolveFeedScope(catalog, feed, req.query, LISTS)
-      const limit = intParam(req.query, 'limit', { min: 1, max: 1000 }, 100)
+      const { limit } = parseQuery(spec.query, req.query)
       if (!(await waitForRedis(redis))) throw backboneDown()
       const bodies = await readNewestMatching(redis, keys, feed, scopeMatcher(scope), limit)
       // The feed holds the client-facing JSON: joined, never re-stringified.

@@ -10,10 +10,10 @@ import type { AppDeps } from '../deps.ts'
 import { resolveExchange, type Capability, type ExchangeView } from '../catalog.ts'
 import { ApiError, badParam } from '../errors.ts'
 import { candlesOf, ensureBackbone, latestOf, parsed, type MarketAnswer } from '../market-data.ts'
-import { intParam, queryText } from '../params.ts'
+import { parseQuery, queryText } from '../params.ts'
+import { MULTI_PART_TIMEOUT_MS, expressPath, routes } from '../route-specs.ts'
 
-/** One slow exchange must not hold the whole answer: each part gets at most this long. */
-export const MULTI_PART_TIMEOUT_MS = 3_000
+export { MULTI_PART_TIMEOUT_MS }
 
 /** The exchanges a multi request covers: `?exchanges=` or every served one with the capability. */
 function exchangesOf(
@@ -94,7 +94,8 @@ export function multiRouter(deps: AppDeps): Router {
   const router = Router()
   const timeoutMs = deps.multiPartTimeoutMs ?? MULTI_PART_TIMEOUT_MS
 
-  router.get('/multi/ohlc/:symbol/:interval', async (req, res) => {
+  // names are checked against the catalog first (404 before 400), then the query by its schema
+  router.get(expressPath(routes.multiOhlc), async (req, res) => {
     const adapters = exchangesOf(deps, req.query, 'ohlc')
     const symbol = canonicalSymbol(deps, req.params.symbol)
     const input = req.params.interval
@@ -109,7 +110,7 @@ export function multiRouter(deps: AppDeps): Router {
         `'${input}' is served by none of them; use one of ${ordered.join(', ')}`
       )
     }
-    const limit = intParam(req.query, 'limit', { min: 1, max: 1000 }, 100)
+    const { limit } = parseQuery(routes.multiOhlc.query, req.query)
     await ensureBackbone(deps)
     const { results, errors } = await perExchange(adapters, timeoutMs, async (adapter) => {
       if (!adapter.capabilities.ohlc) throw new Error(`${adapter.id} publishes no ohlc data`)
@@ -122,8 +123,9 @@ export function multiRouter(deps: AppDeps): Router {
     res.json({ symbol, interval, exchanges: results, errors })
   })
 
+  const latest = { open_interest: routes.multiOpenInterest, funding_rate: routes.multiFundingRate }
   for (const kind of ['open_interest', 'funding_rate'] as const) {
-    router.get(`/multi/${segmentOf(kind)}/:symbol`, async (req, res) => {
+    router.get(expressPath(latest[kind]), async (req, res) => {
       const adapters = exchangesOf(deps, req.query, kind)
       const symbol = canonicalSymbol(deps, req.params.symbol)
       await ensureBackbone(deps)
