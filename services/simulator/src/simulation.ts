@@ -4,17 +4,10 @@ import { startSimulatedBinance } from './binance/index.ts'
 import { startSimulatedBybit } from './bybit/index.ts'
 import { startSimulatedHyperliquid } from './hyperliquid/index.ts'
 import { startSimulatedOkx } from './okx/index.ts'
-import { createRandom, type Random } from './random.ts'
+import { createRandom } from './market/random.ts'
+import type { SimulatedVenue, SimulatedVenueOptions } from './venue.ts'
 
-interface VenueOptions {
-  port?: number
-  symbols: readonly string[]
-  intervals: readonly string[]
-  random?: Random
-}
-type StartVenue = (
-  options: VenueOptions
-) => Promise<{ urls: Record<string, string>; stop(): Promise<void> }>
+type StartVenue = (options: SimulatedVenueOptions) => Promise<SimulatedVenue>
 
 /** Every simulated exchange, in port order: the k-th listens on the base port + k. */
 const VENUES: [ExchangeId, StartVenue][] = [
@@ -45,7 +38,7 @@ export async function startSimulation(options: {
   seed?: number
   log?: Logger
 }): Promise<Simulation> {
-  const started: { urls: Record<string, string>; stop(): Promise<void> }[] = []
+  const started: SimulatedVenue[] = []
   const exchanges: ExchangeId[] = []
   const random = createRandom(options.seed ?? 1)
   try {

@@ -3,9 +3,10 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
-import { startSimulatedHyperliquid, type SimulatedHyperliquid } from '../src/hyperliquid/index.ts'
+import { startSimulatedHyperliquid } from '../src/hyperliquid/index.ts'
+import type { SimulatedVenue } from '../src/venue.ts'
 
-let simulator: SimulatedHyperliquid | undefined
+let simulator: SimulatedVenue | undefined
 const sockets: WebSocket[] = []
 afterEach(async () => {
   for (const ws of sockets.splice(0)) ws.terminate()

@@ -1,24 +1,16 @@
-import type { Random } from '../random.ts'
-import { startSimulator } from '../simulator.ts'
+import { startFakeBinance } from '@takashi/fakes/binance'
+import { startSimulatedVenue, type SimulatedVenue, type SimulatedVenueOptions } from '../venue.ts'
+import { binanceTranslator } from './translate.ts'
 
-/** The Binance simulator in the shape every simulated venue shares. */
-export async function startSimulatedBinance(options: {
-  port?: number
-  symbols: readonly string[]
-  intervals: readonly string[]
-  random?: Random
-  now?: () => number
-}): Promise<{ urls: Record<string, string>; stop(): Promise<void> }> {
-  const seed = options.random ? Math.floor(options.random.next() * 2 ** 31) : undefined
-  const simulator = await startSimulator({
-    ...(options.port !== undefined && { port: options.port }),
-    ...(seed !== undefined && { seed }),
-    ...(options.now && { now: options.now }),
-    symbols: options.symbols,
-    intervals: options.intervals,
+/**
+ * A lively fake Binance USD-M: random-walk perpetuals behind the real protocol (aggTrade, klines
+ * closing with x:true, markPrice@1s, forceOrder), with REST history consistent with them.
+ */
+export function startSimulatedBinance(options: SimulatedVenueOptions): Promise<SimulatedVenue> {
+  return startSimulatedVenue(options, {
+    start: (venue) => startFakeBinance(venue),
+    markets: (venue) =>
+      options.symbols.map((symbol) => ({ symbol, listener: binanceTranslator(venue, symbol) })),
+    urls: (venue) => ({ BINANCE_WS_URL: venue.wsUrl, BINANCE_REST_URL: venue.restUrl }),
   })
-  return {
-    urls: { BINANCE_WS_URL: simulator.binance.wsUrl, BINANCE_REST_URL: simulator.binance.restUrl },
-    stop: () => simulator.stop(),
-  }
 }

@@ -1,14 +1,8 @@
-import {
-  binanceEvents,
-  binanceKlineRow,
-  candleOpenTime,
-  nextOpenTime,
-  type BinanceKlineRow,
-} from '@takashi/fakes/binance'
-import { TRADES_PER_MINUTE, TRADE_VOLATILITY, formatPrice, type SymbolProfile } from './profile.ts'
+import { candleOpenAt, MONDAY_WEEKS, nextCandleOpen } from '@takashi/fakes/candle-time'
+import { TRADES_PER_MINUTE, TRADE_VOLATILITY, type SymbolProfile } from './profile.ts'
 import type { Random } from './random.ts'
 
-/** A candle being built, in numbers; formatted only when sent. */
+/** A candle being built, in numbers; each venue formats it only when sending. */
 export interface Candle {
   openTime: number
   o: number
@@ -32,8 +26,15 @@ export interface CandleTrade {
   lastTradeId: number
 }
 
-/** Candles kept per interval, as the REST history Binance serves holds. */
+/** Candles kept per interval: a full page of the venues' REST history. */
 export const HISTORY_LENGTH = 1000
+
+/** Open time of the candle containing `time`; weeks open on Monday, as on Binance, Bybit and OKX. */
+export const candleOpenTime = (interval: string, time: number): number =>
+  candleOpenAt(interval, time, MONDAY_WEEKS)
+
+/** Open time of the candle after the one opening at `openTime` (calendar months for `1M`). */
+export const nextOpenTime = nextCandleOpen
 
 export function emptyCandle(openTime: number, price: number): Candle {
   return {
@@ -65,47 +66,6 @@ export function applyTrade(candle: Candle, trade: CandleTrade): void {
     candle.takerBuyV += trade.quantity
     candle.takerBuyQ += trade.quantity * trade.price
   }
-}
-
-function fields(profile: SymbolProfile, interval: string, candle: Candle) {
-  return {
-    interval,
-    openTime: candle.openTime,
-    o: formatPrice(profile, candle.o),
-    h: formatPrice(profile, candle.h),
-    l: formatPrice(profile, candle.l),
-    c: formatPrice(profile, candle.c),
-    v: candle.v.toFixed(profile.quantityDecimals),
-    q: candle.q.toFixed(5),
-    n: candle.n,
-    takerBuyVolume: candle.takerBuyV.toFixed(profile.quantityDecimals),
-    takerBuyQuote: candle.takerBuyQ.toFixed(5),
-    firstTradeId: candle.firstTradeId,
-    lastTradeId: candle.lastTradeId,
-  }
-}
-
-export function toKlineRow(
-  profile: SymbolProfile,
-  interval: string,
-  candle: Candle
-): BinanceKlineRow {
-  return binanceKlineRow(fields(profile, interval, candle))
-}
-
-export function toKlineEvent(
-  profile: SymbolProfile,
-  interval: string,
-  candle: Candle,
-  closed: boolean,
-  eventTime: number
-) {
-  return binanceEvents.kline({
-    symbol: profile.symbol,
-    closed,
-    eventTime,
-    ...fields(profile, interval, candle),
-  })
 }
 
 /**

@@ -3,9 +3,10 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
-import { startSimulator, type Simulator } from '../src/simulator.ts'
+import { startSimulatedBinance } from '../src/binance/index.ts'
+import type { SimulatedVenue } from '../src/venue.ts'
 
-let simulator: Simulator | undefined
+let simulator: SimulatedVenue | undefined
 const sockets: WebSocket[] = []
 afterEach(async () => {
   for (const ws of sockets.splice(0)) ws.terminate()
@@ -24,11 +25,14 @@ function collect(url: string): { ws: WebSocket; frames: unknown[] } {
 const decimal = expect.stringMatching(/^\d+(\.\d+)?$/) as unknown
 const millis = expect.any(Number) as unknown
 
-describe('simulator', () => {
+describe('simulated Binance', () => {
   test('streams aggTrade and markPrice@1s frames shaped like Binance within 3 s', async () => {
-    simulator = await startSimulator({ symbols: ['BTCUSDT', 'ETHUSDT'], intervals: ['1m', '5m'] })
+    simulator = await startSimulatedBinance({
+      symbols: ['BTCUSDT', 'ETHUSDT'],
+      intervals: ['1m', '5m'],
+    })
     const { frames } = collect(
-      `${simulator.binance.wsUrl}/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s`
+      `${simulator.urls.BINANCE_WS_URL}/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s`
     )
     const of = (stream: string) =>
       frames.find((frame) => (frame as { stream: string }).stream === stream)
@@ -72,13 +76,13 @@ describe('simulator', () => {
   })
 
   test('REST klines hold 1000 ascending rows ending with the open candle', async () => {
-    simulator = await startSimulator({ symbols: ['BTCUSDT'], intervals: ['1m', '1h'] })
+    simulator = await startSimulatedBinance({ symbols: ['BTCUSDT'], intervals: ['1m', '1h'] })
     for (const [interval, ms] of [
       ['1m', 60_000],
       ['1h', 3_600_000],
     ] as const) {
       const response = await fetch(
-        `${simulator.binance.restUrl}/fapi/v1/klines?symbol=BTCUSDT&interval=${interval}&limit=1000`
+        `${simulator.urls.BINANCE_REST_URL}/fapi/v1/klines?symbol=BTCUSDT&interval=${interval}&limit=1000`
       )
       const rows = (await response.json()) as [
         number,
@@ -100,7 +104,7 @@ describe('simulator', () => {
       }
     }
     const oi = (await (
-      await fetch(`${simulator.binance.restUrl}/fapi/v1/openInterest?symbol=BTCUSDT`)
+      await fetch(`${simulator.urls.BINANCE_REST_URL}/fapi/v1/openInterest?symbol=BTCUSDT`)
     ).json()) as {
       openInterest: string
     }
@@ -110,8 +114,12 @@ describe('simulator', () => {
   test('candles close at the interval boundary with a final x:true frame', async () => {
     const minute = Math.floor(Date.now() / 60_000) * 60_000
     let clock = minute + 59_000
-    simulator = await startSimulator({ symbols: ['BTCUSDT'], intervals: ['1m'], now: () => clock })
-    const { frames } = collect(`${simulator.binance.wsUrl}/market/ws/btcusdt@kline_1m`)
+    simulator = await startSimulatedBinance({
+      symbols: ['BTCUSDT'],
+      intervals: ['1m'],
+      now: () => clock,
+    })
+    const { frames } = collect(`${simulator.urls.BINANCE_WS_URL}/market/ws/btcusdt@kline_1m`)
     await expect.poll(() => frames.length).toBeGreaterThan(0)
     clock = minute + 60_050
     const closed = () => frames.find((frame) => (frame as { k: { x: boolean } }).k.x)
@@ -123,7 +131,7 @@ describe('simulator', () => {
     })
 
     const response = await fetch(
-      `${simulator.binance.restUrl}/fapi/v1/klines?symbol=BTCUSDT&interval=1m&limit=2`
+      `${simulator.urls.BINANCE_REST_URL}/fapi/v1/klines?symbol=BTCUSDT&interval=1m&limit=2`
     )
     const rows = (await response.json()) as [number][]
     expect(rows.map((row) => row[0])).toEqual([minute, minute + 60_000])
@@ -131,9 +139,9 @@ describe('simulator', () => {
 
   test('stop() clears every timer and socket: a process that starts and stops it exits by itself', async () => {
     const script = [
-      "import { startSimulator } from './services/simulator/src/simulator.ts'",
-      "const simulator = await startSimulator({ symbols: ['BTCUSDT'], intervals: ['1m'] })",
-      "await fetch(simulator.binance.restUrl + '/fapi/v1/exchangeInfo')",
+      "import { startSimulatedBinance } from './services/simulator/src/binance/index.ts'",
+      "const simulator = await startSimulatedBinance({ symbols: ['BTCUSDT'], intervals: ['1m'] })",
+      "await fetch(simulator.urls.BINANCE_REST_URL + '/fapi/v1/exchangeInfo')",
       'await new Promise((resolve) => setTimeout(resolve, 1200))',
       'await simulator.stop()',
     ].join('\n')

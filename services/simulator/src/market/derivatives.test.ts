@@ -17,9 +17,9 @@ describe('derivatives', () => {
     expect(nextFundingTime(now)).toBe(Date.UTC(2026, 4, 1, 8))
     const state = createDerivatives(profile, now, 3_000, createRandom(1))
     expect(state.fundingHistory).toHaveLength(FUNDING_HISTORY_LENGTH)
-    expect(state.fundingHistory.at(-1)?.fundingTime).toBe(Date.UTC(2026, 4, 1, 0))
+    expect(state.fundingHistory.at(-1)?.time).toBe(Date.UTC(2026, 4, 1, 0))
     expect(state.oiHistory.get('5m')).toHaveLength(OI_HISTORY_LENGTH)
-    expect(state.oiHistory.get('5m')?.at(-1)?.timestamp).toBe(Date.UTC(2026, 4, 1, 7, 55))
+    expect(state.oiHistory.get('5m')?.at(-1)?.time).toBe(Date.UTC(2026, 4, 1, 7, 55))
   })
 
   test('crossing a boundary appends a funding record and OI rows for the periods that ended', () => {
@@ -31,10 +31,10 @@ describe('derivatives', () => {
     })
     expect(state.fundingHistory).toHaveLength(FUNDING_HISTORY_LENGTH)
     expect(state.fundingHistory.at(-1)).toMatchObject({
-      fundingTime: Date.UTC(2026, 4, 1, 8),
-      markPrice: '3001.00',
+      time: Date.UTC(2026, 4, 1, 8),
+      markPrice: 3_001,
     })
-    expect(state.oiHistory.get('5m')?.at(-1)?.timestamp).toBe(Date.UTC(2026, 4, 1, 8))
+    expect(state.oiHistory.get('5m')?.at(-1)?.time).toBe(Date.UTC(2026, 4, 1, 8))
     expect(recordBoundaries(state, profile, later, later + 1_000, 3_001)).toEqual({
       funding: false,
       periods: [],
