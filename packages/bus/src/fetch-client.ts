@@ -1,6 +1,11 @@
 import { Queue, QueueEvents } from 'bullmq'
 import type { ExchangeId } from '@takashi/schemas'
-import { fetchJobId, readUpstreamFailure, type FetchRequest } from './fetch-jobs.ts'
+import {
+  fetchJobId,
+  readBusyFailure,
+  readUpstreamFailure,
+  type FetchRequest,
+} from './fetch-jobs.ts'
 import type { Keys } from './keys.ts'
 import { createRedis, type Redis } from './redis.ts'
 
@@ -12,6 +17,8 @@ export type FetchFailure =
   | 'upstream'
   /** the ingestor refused the request (bad job data, a history the exchange does not keep) */
   | 'invalid'
+  /** the exchange's budget for client requests is spent (or it paused us): ask again later */
+  | 'busy'
 
 /** A fetch job that ended without records; `message` is the reason, without any prefix. */
 export class FetchJobError extends Error {
@@ -20,10 +27,14 @@ export class FetchJobError extends Error {
   constructor(
     readonly kind: FetchFailure,
     message: string,
-    options?: { cause?: unknown }
+    options?: { cause?: unknown; retryAfterMs?: number }
   ) {
     super(message, options)
+    this.retryAfterMs = options?.retryAfterMs
   }
+
+  /** `busy`: when the request may be sent again */
+  readonly retryAfterMs: number | undefined
 }
 
 /** Logger methods the client uses (a pino logger fits). */
@@ -111,6 +122,11 @@ export function createFetchClient(deps: {
           log.warn({ queue: queue.name, job_id: jobId }, 'fetch job timed out')
           const message = `${exchange} did not answer within ${timeoutMs} ms`
           throw new FetchJobError('timeout', message, { cause: err })
+        }
+        const busyMs = readBusyFailure(reason)
+        if (busyMs !== undefined) {
+          const message = `${exchange} has no request budget left for clients now`
+          throw new FetchJobError('busy', message, { cause: err, retryAfterMs: busyMs })
         }
         const upstream = readUpstreamFailure(reason)
         if (upstream !== undefined) throw new FetchJobError('upstream', upstream, { cause: err })

@@ -49,3 +49,18 @@ export function readUpstreamFailure(message: string): string | undefined {
   if (!message.startsWith(UPSTREAM_ERROR_PREFIX)) return undefined
   return message.slice(UPSTREAM_ERROR_PREFIX.length).trim()
 }
+
+/** Message prefix of a job the ingestor would not send now: the client share of the budget is spent. */
+export const BUSY_PREFIX = 'busy:'
+
+/** The failed-job message of a request refused for budget: `busy: <ms until it may be asked again>`. */
+export function busyFailure(retryAfterMs: number): string {
+  return `${BUSY_PREFIX} ${Math.max(0, Math.ceil(retryAfterMs))}`
+}
+
+/** The wait of a `busyFailure` message, or undefined for any other message. */
+export function readBusyFailure(message: string): number | undefined {
+  if (!message.startsWith(BUSY_PREFIX)) return undefined
+  const ms = Number(message.slice(BUSY_PREFIX.length).trim())
+  return Number.isFinite(ms) ? ms : undefined
+}

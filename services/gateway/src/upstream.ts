@@ -34,6 +34,14 @@ export function createUpstream(deps: {
         return await client.fetch(exchange, request)
       } catch (err) {
         if (!(err instanceof FetchJobError)) throw err
+        if (err.kind === 'busy') {
+          // the exchange's budget protects the deployment; the client asks again later
+          const seconds = Math.max(1, Math.ceil((err.retryAfterMs ?? 1_000) / 1000))
+          throw new ApiError(503, 'busy', `${err.message}; retry in ${seconds} s`, {
+            cause: err,
+            headers: { 'Retry-After': String(seconds) },
+          })
+        }
         if (err.kind === 'timeout') {
           throw new ApiError(504, 'upstream_timeout', err.message, { cause: err })
         }

@@ -5,6 +5,7 @@ import {
   markCandlesFrom,
   publishRecords,
   UPSTREAM_ERROR_PREFIX,
+  busyFailure,
   type FetchRequest,
   type Keys,
 } from '@takashi/bus'
@@ -180,6 +181,25 @@ describe('REST cache misses (fetch jobs)', () => {
       expect(res.status).toBe(502)
       expect(JSON.parse(res.text)).toEqual({
         error: { code: 'upstream_error', message: 'binance answered HTTP 500' },
+      })
+    }
+  )
+
+  redisTest(
+    'a request the exchange budget cannot take now is a 503 busy with Retry-After, not a 502',
+    async ({ keys, redisUrl }) => {
+      const gateway = await gatewayFor({ redisUrl, keys })
+      ingestor({ redisUrl, keys }, () => {
+        throw new Error(busyFailure(11_200))
+      })
+      const res = await fetch(`${gateway.url}/binance/open-interest/BTCUSDT`)
+      expect(res.status).toBe(503)
+      expect(res.headers.get('retry-after')).toBe('12')
+      expect(await res.json()).toEqual({
+        error: {
+          code: 'busy',
+          message: 'binance has no request budget left for clients now; retry in 12 s',
+        },
       })
     }
   )
