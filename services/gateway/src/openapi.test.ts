@@ -33,3 +33,24 @@ test('the exchange parameter lists the served exchanges; query values are typed'
     maximum: 1000,
   })
 })
+
+test('every route but the probes documents the API key and the 401 and 429 answers', () => {
+  const full = buildOpenApi({ version: '1.0.0', exchanges: ['binance'] }) as {
+    paths: Record<string, { get: { responses: Record<string, unknown>; security: unknown[] } }>
+    components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> }
+  }
+  expect(full.components.securitySchemes.apiKey).toEqual({
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+  })
+  expect(full.components.schemas.Error).toBeDefined()
+  const ohlc = full.paths['/{exchange}/ohlc/{symbol}/{interval}']!.get
+  expect(Object.keys(ohlc.responses)).toEqual(
+    expect.arrayContaining(['200', '400', '401', '404', '429', '503'])
+  )
+  expect(ohlc.security).toEqual([{}, { apiKey: [] }])
+  const health = full.paths['/health']!.get
+  expect(health.responses).not.toHaveProperty('401')
+  expect(health.security).toEqual([])
+})

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { OPEN_PATHS } from './access/access.ts'
 // Importing the route table imports the schemas, which registers every record and body
 // (`.meta({ id })`) in z.globalRegistry.
 import { exchangeParam, routes, type Answer, type RouteSpec } from './route-specs.ts'
@@ -67,18 +68,40 @@ function answer({ description, body, contentType = 'application/json' }: Answer)
   return { description, content: { [contentType]: { schema: bodySchema(body) } } }
 }
 
+const errorBody = { 'application/json': { schema: ref('Error') } }
+
+/** Answers of the access rules (spec §6) every route but the probes may give. */
+const ACCESS_ANSWERS: Record<string, Json> = {
+  401: {
+    description: 'API keys are required and none was sent, or the key is unknown or revoked',
+    content: errorBody,
+  },
+  429: {
+    description:
+      'The client is over its request limit (a request that has to ask the exchange counts 10)',
+    headers: {
+      'Retry-After': { description: 'Seconds until the limit resets', schema: { type: 'integer' } },
+    },
+    content: errorBody,
+  },
+}
+
 function operation(spec: RouteSpec, exchanges: string[]): Json {
   const params = [
     ...parameters('path', spec.pathParams, exchanges),
     ...parameters('query', spec.query, exchanges),
   ]
-  const responses = Object.fromEntries(
-    Object.entries(spec.responses).map(([status, a]) => [status, answer(a)])
-  )
+  const open = OPEN_PATHS.has(spec.path)
+  const responses = {
+    ...Object.fromEntries(Object.entries(spec.responses).map(([status, a]) => [status, answer(a)])),
+    ...(open ? {} : ACCESS_ANSWERS),
+  }
   return {
     summary: spec.summary,
     ...(params.length > 0 ? { parameters: params } : {}),
     responses,
+    // the key is optional or required depending on the deployment's API_KEYS
+    security: open ? [] : [{}, { apiKey: [] }],
   }
 }
 
@@ -98,6 +121,9 @@ export function buildOpenApi(options: { version: string; exchanges: readonly str
         'Normalized market data for crypto derivatives: REST from the cache, live WebSocket streams.',
     },
     paths,
-    components: { schemas: componentSchemas() },
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+    },
   }
 }

@@ -68,7 +68,7 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'A bad parameter value; the message names the parameter',
   404: 'Unknown exchange, symbol or route; the message names it',
   502: 'The exchange answered with an error',
-  503: 'The Redis backbone is unavailable',
+  503: 'The Redis backbone is unavailable (backbone_unavailable), or the share of the exchange budget for client requests is spent (busy, with Retry-After)',
   504: 'The exchange did not answer in time',
 }
 
