@@ -1,17 +1,30 @@
-import { adapters, createMarketState, type ParseContext } from '@takashi/exchanges'
+import { adapters, createMarket, type FrameParser, type ParseContext } from '@takashi/exchanges'
 
 export interface ParseResult {
   name: string
   frames_per_s: number
 }
 
+// one parser per exchange, as one connection: Bybit deltas merge onto the snapshot it saw
+const parsers = new Map<string, FrameParser>()
+
+function parserFor(exchange: string): FrameParser {
+  let parser = parsers.get(exchange)
+  if (parser === undefined) {
+    const adapter = adapters[exchange as 'binance']
+    if (!adapter) throw new Error(`no adapter for ${exchange}`)
+    parser = adapter.createParser()
+    parsers.set(exchange, parser)
+  }
+  return parser
+}
+
 function measure(name: string, frames: string[], ctx: ParseContext, seconds = 1.5): ParseResult {
-  const adapter = adapters[name.split(' ')[0] as 'binance']
-  if (!adapter) throw new Error(`no adapter for ${name}`)
+  const parser = parserFor(name.split(' ')[0] ?? '')
   let count = 0
   const deadline = performance.now() + seconds * 1000
   while (performance.now() < deadline) {
-    for (const frame of frames) adapter.parse(frame, ctx)
+    for (const frame of frames) parser.parse(frame, ctx)
     count += frames.length
   }
   return { name, frames_per_s: Math.round(count / seconds) }
@@ -19,11 +32,8 @@ function measure(name: string, frames: string[], ctx: ParseContext, seconds = 1.
 
 /** Pure parse throughput of recorded-shape frames, one core. */
 export function benchParse(): ParseResult[] {
-  const ctx: ParseContext = {
-    receivedAt: Date.now(),
-    symbols: new Set(['BTCUSDT']),
-    market: createMarketState(),
-  }
+  const market = createMarket()
+  const ctx: ParseContext = { receivedAt: Date.now(), symbols: new Set(['BTCUSDT']), market }
   const aggTrade = JSON.stringify({
     stream: 'btcusdt@aggTrade',
     data: {
@@ -101,12 +111,12 @@ export function benchParse(): ParseResult[] {
     ts: 2,
     data: { ...tickerFields, bid1Price: '64000.4', ask1Price: '64000.6' },
   })
-  adapters.bybit?.parse(bybitSnapshot, ctx)
+  parserFor('bybit').parse(bybitSnapshot, ctx)
   const okxTrades = JSON.stringify({
     arg: { channel: 'trades', instId: 'BTC-USDT-SWAP' },
     data: [{ instId: 'BTC-USDT-SWAP', tradeId: '1', px: '64000.1', sz: '5', side: 'buy', ts: '1' }],
   })
-  ctx.market.contractSize.set('BTCUSDT', 0.01)
+  market.learn({ contractSize: { BTCUSDT: 0.01 } })
   return [
     measure('binance aggTrade', [aggTrade], ctx),
     measure('bybit publicTrade', [bybitTrade], ctx),

@@ -80,7 +80,7 @@ async function startStack(
   const ingestorRegistry = new Registry()
   const ingestor = createIngestor({
     adapter: bybit,
-    urls: { BYBIT_WS_URL: fake.wsUrl, BYBIT_REST_URL: fake.restUrl },
+    urls: { ws: fake.wsUrl, rest: fake.restUrl },
     symbols: ['BTCUSDT'],
     intervals: ['1m'],
     redis,

@@ -96,7 +96,7 @@ async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
   const ingestorRegistry = new Registry()
   const ingestor = createIngestor({
     adapter: hyperliquid,
-    urls: { HYPERLIQUID_WS_URL: fake.wsUrl, HYPERLIQUID_REST_URL: fake.restUrl },
+    urls: { ws: fake.wsUrl, rest: fake.restUrl },
     symbols: ['BTCUSDT', '1000PEPEUSDT'],
     intervals: ['1m'],
     redis,

@@ -135,8 +135,8 @@ describe('a mid-period OI jump on Bybit and OKX reaches /ws/oi-spikes', () => {
       nextFundingTime: now + 3_600_000,
     })
     const spikes = await startStack(redis, keys, redisUrl, bybit, {
-      BYBIT_WS_URL: fake.wsUrl,
-      BYBIT_REST_URL: fake.restUrl,
+      ws: fake.wsUrl,
+      rest: fake.restUrl,
     })
     await fake.waitForSubscriber('tickers.BTCUSDT', 20_000)
     // the subscribe snapshot is the calm reading the windows start with
@@ -186,9 +186,9 @@ describe('a mid-period OI jump on Bybit and OKX reaches /ws/oi-spikes', () => {
     }
     fake.rest.setMarkPrice(BTC, { markPx: '60000', ts: now })
     const spikes = await startStack(redis, keys, redisUrl, okx, {
-      OKX_WS_PUBLIC_URL: fake.publicUrl,
-      OKX_WS_BUSINESS_URL: fake.businessUrl,
-      OKX_REST_URL: fake.restUrl,
+      publicWs: fake.publicUrl,
+      businessWs: fake.businessUrl,
+      rest: fake.restUrl,
     })
     await fake.waitForSubscriber(`open-interest:${BTC}`, 20_000)
     const frame = (value: number, ts: number) => {

@@ -50,7 +50,7 @@ async function startStack(redis: Redis, keys: Keys, redisUrl: string, symbols: s
   const start = async () => {
     const ingestor = createIngestor({
       adapter: binance,
-      urls: { BINANCE_WS_URL: fake.wsUrl, BINANCE_REST_URL: fake.restUrl },
+      urls: { ws: fake.wsUrl, rest: fake.restUrl },
       symbols,
       intervals: ['1m'],
       redis,

@@ -67,9 +67,9 @@ async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
   const ingestor = createIngestor({
     adapter: okx,
     urls: {
-      OKX_WS_PUBLIC_URL: fake.publicUrl,
-      OKX_WS_BUSINESS_URL: fake.businessUrl,
-      OKX_REST_URL: fake.restUrl,
+      publicWs: fake.publicUrl,
+      businessWs: fake.businessUrl,
+      rest: fake.restUrl,
     },
     symbols: ['BTCUSDT'],
     intervals: ['1m'],

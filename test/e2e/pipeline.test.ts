@@ -50,7 +50,7 @@ async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
   const ingestorRegistry = new Registry()
   const ingestor = createIngestor({
     adapter: binance,
-    urls: { BINANCE_WS_URL: fake.wsUrl, BINANCE_REST_URL: fake.restUrl },
+    urls: { ws: fake.wsUrl, rest: fake.restUrl },
     symbols: ['BTCUSDT'],
     intervals: ['1m'],
     redis,

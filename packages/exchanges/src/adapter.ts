@@ -8,38 +8,21 @@ import type {
   OpenInterest,
   SpikeTimeframe,
 } from '@takashi/schemas'
+import type { MarketFacts, MarketUpdate } from './market.ts'
+import type { UrlEnv, UrlsOf } from './urls.ts'
 
-/** What each exchange's URLs are called in the environment (spec §2), resolved to values. */
-export type ExchangeUrls = Readonly<Record<string, string>>
-
-/**
- * Knowledge about the market that parsers read and the ingestor keeps up to date: mark prices
- * (for `*_usd` values), funding periods, contract sizes. `scratch` holds per-connection merge
- * state (e.g. Bybit ticker snapshots) and is cleared when a connection is re-established.
- */
-export interface MarketState {
-  markPrice: Map<string, number>
-  fundingIntervalHours: Map<string, number>
-  /** base units per contract, by canonical symbol (OKX ctVal × ctMult) */
-  contractSize: Map<string, number>
-  scratch: Map<string, unknown>
-}
-
-export function createMarketState(): MarketState {
-  return {
-    markPrice: new Map(),
-    fundingIntervalHours: new Map(),
-    contractSize: new Map(),
-    scratch: new Map(),
-  }
-}
-
+/** What a parser reads besides the frame; it never writes any of it. */
 export interface ParseContext {
   /** when the ingestor received the frame (ms) */
   receivedAt: number
   /** canonical symbols tracked; anything else is ignored */
   symbols: ReadonlySet<string>
-  market: MarketState
+  market: MarketFacts
+}
+
+/** What REST calls get: a parse context, and where to report the market facts they learn. */
+export interface RestContext extends ParseContext {
+  learn(update: MarketUpdate): void
 }
 
 /**
@@ -52,11 +35,21 @@ export type ParseResult =
       /** the venue stream the frame belongs to (matches a StreamSpec name) */
       stream: string
       records: NormalizedRecord[]
+      /** market facts the frame carried (absent when none), for the ingestor to apply */
+      learnt?: MarketUpdate
     }
-  | { kind: 'ignored'; stream?: string; reason: string }
+  | { kind: 'ignored'; stream?: string; reason: string; learnt?: MarketUpdate }
   | { kind: 'pong' }
   | { kind: 'venue_error'; message: string }
   | { kind: 'invalid'; reason: string }
+
+/**
+ * Parses the frames of one connection, holding that connection's merge state (e.g. Bybit ticker
+ * snapshots). A (re)connected socket gets a new parser, so nothing carries over a gap.
+ */
+export interface FrameParser {
+  parse(frame: string, ctx: ParseContext): ParseResult
+}
 
 export interface StreamSpec {
   /** venue stream name, e.g. `btcusdt@aggTrade` */
@@ -121,14 +114,15 @@ export interface MarketInfo {
 export interface PollSpec {
   name: string
   everyMs: number
-  run(rest: RestClient, ctx: ParseContext): Promise<NormalizedRecord[]>
+  run(rest: RestClient, ctx: RestContext): Promise<NormalizedRecord[]>
 }
 
 /**
  * One exchange: pure parsers and request builders, plus thin REST functions that take the
- * ingestor's client. All sockets, timers and Redis live in the ingestor.
+ * ingestor's client. All sockets, timers and Redis live in the ingestor. `E` names the
+ * adapter's URL settings and the environment variables they come from.
  */
-export interface ExchangeAdapter {
+export interface ExchangeAdapter<E extends UrlEnv = UrlEnv> {
   readonly id: ExchangeId
   readonly capabilities: Capabilities
   /** canonical intervals the exchange serves */
@@ -137,30 +131,41 @@ export interface ExchangeAdapter {
   toNative(symbol: string): string | null
   /** the exchange's form → canonical; null for anything that is not a USD-margined perpetual */
   fromNative(native: string): string | null
+  /** each URL setting → the environment variable it is read from */
+  readonly urlEnv: E
   connections(
-    urls: ExchangeUrls,
+    urls: UrlsOf<E>,
     symbols: readonly string[],
     intervals: readonly Interval[]
   ): ConnectionSpec[]
-  parse(frame: string, ctx: ParseContext): ParseResult
+  /** a parser for one connection; make a new one on every (re)connect */
+  createParser(): FrameParser
   rest: {
-    loadMarkets(rest: RestClient, ctx: ParseContext): Promise<MarketInfo>
-    candles(rest: RestClient, request: CandleRequest, ctx: ParseContext): Promise<Ohlc[]>
-    openInterest(rest: RestClient, symbol: string, ctx: ParseContext): Promise<OpenInterest>
-    fundingRate(rest: RestClient, symbol: string, ctx: ParseContext): Promise<FundingRate>
+    loadMarkets(rest: RestClient, ctx: RestContext): Promise<MarketInfo>
+    candles(rest: RestClient, request: CandleRequest, ctx: RestContext): Promise<Ohlc[]>
+    openInterest(rest: RestClient, symbol: string, ctx: RestContext): Promise<OpenInterest>
+    fundingRate(rest: RestClient, symbol: string, ctx: RestContext): Promise<FundingRate>
     /** open interest at each period close, oldest first, where the exchange keeps a history */
     openInterestHistory?(
       rest: RestClient,
       request: { symbol: string; timeframe: SpikeTimeframe; limit: number },
-      ctx: ParseContext
+      ctx: RestContext
     ): Promise<OpenInterest[]>
   }
   polls(symbols: readonly string[]): PollSpec[]
 }
 
+/** The environment variables an adapter's URL settings come from (a union of names). */
+export type UrlVarOf<A> = A extends ExchangeAdapter<infer E> ? E[keyof E] : never
+
 /** Records of a parse result, or none. */
 export function recordsOf(result: ParseResult): NormalizedRecord[] {
   return result.kind === 'records' ? result.records : []
+}
+
+/** Market facts a parse result learnt, or none. */
+export function learntOf(result: ParseResult): MarketUpdate | undefined {
+  return result.kind === 'records' || result.kind === 'ignored' ? result.learnt : undefined
 }
 
 /** Id of a trade derived from the event itself, stable across re-delivery. */

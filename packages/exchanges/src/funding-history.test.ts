@@ -78,7 +78,7 @@ describe('fundingIntervalPoll', () => {
       return Promise.resolve((histories[symbol] ?? []).map((time) => ({ time, rate: 0.0001 })))
     })
     const ctx = testContext(Object.keys(histories))
-    ctx.market.fundingIntervalHours.set('SOLUSDT', 4)
+    ctx.learn({ fundingIntervalHours: { SOLUSDT: 4 } })
     expect([poll.name, poll.everyMs]).toEqual(['funding_interval', FUNDING_INTERVAL_POLL_MS])
     expect(await poll.run(unusedClient, ctx)).toEqual([])
     expect(asked).toEqual(['BTCUSDT', 'ETHUSDT', 'SOLUSDT'])

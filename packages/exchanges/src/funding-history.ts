@@ -1,4 +1,4 @@
-import type { ParseContext, PollSpec, RestClient } from './adapter.ts'
+import type { RestContext, PollSpec, RestClient } from './adapter.ts'
 
 // Funding periods learnt from a venue's funding history, shared by the adapters that need it.
 
@@ -39,20 +39,20 @@ export async function forEachSymbol<T>(
   return values
 }
 
-/** Stores in `ctx.market` the period the symbol's funding history shows, when it shows one. */
+/** Learns the period the symbol's funding history shows, when it shows one. */
 export async function learnFundingInterval(
   symbol: string,
   history: Promise<FundingPoint[]>,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<void> {
   const hours = fundingIntervalHoursFrom(await history)
-  if (hours !== null) ctx.market.fundingIntervalHours.set(symbol, hours)
+  if (hours !== null) ctx.learn({ fundingIntervalHours: { [symbol]: hours } })
 }
 
 /** A poll that learns each symbol's funding period from the venue's funding history. */
 export function fundingIntervalPoll(
   symbols: readonly string[],
-  history: (rest: RestClient, symbol: string, ctx: ParseContext) => Promise<FundingPoint[]>
+  history: (rest: RestClient, symbol: string, ctx: RestContext) => Promise<FundingPoint[]>
 ): PollSpec {
   return {
     name: 'funding_interval',

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import type { Interval } from '@takashi/schemas'
-import { createMarketState, type ExchangeAdapter, type ExchangeUrls } from './adapter.ts'
+import type { ExchangeAdapter } from './adapter.ts'
+import { createMarket } from './market.ts'
 import { adapters } from './registry.ts'
 
 const SRC = new URL('./', import.meta.url)
@@ -16,13 +17,13 @@ function isAdapter(value: unknown): value is ExchangeAdapter {
     typeof value === 'object' &&
     value !== null &&
     typeof (value as ExchangeAdapter).id === 'string' &&
-    typeof (value as ExchangeAdapter).parse === 'function' &&
+    typeof (value as ExchangeAdapter).createParser === 'function' &&
     typeof (value as ExchangeAdapter).connections === 'function'
   )
 }
 
-// Any URL variable resolves to a local placeholder: only stream names matter here.
-const urls: ExchangeUrls = new Proxy({}, { get: () => 'ws://127.0.0.1:1' })
+// Any URL setting resolves to a local placeholder: only stream names matter here.
+const urls = new Proxy({ rest: '' }, { get: () => 'ws://127.0.0.1:1' })
 
 /** Tracks every symbol, so a recording of any market yields records. */
 class EverySymbol extends Set<string> {
@@ -100,17 +101,18 @@ describe('registry', () => {
       const ctx = {
         receivedAt: 0,
         symbols: new EverySymbol(),
-        market: { ...createMarketState(), contractSize: new UnitContracts() },
+        market: { ...createMarket(), contractSize: new UnitContracts() },
       }
+      const parser = adapter.createParser()
       for (const frame of recordedFrames(adapter.id)) {
-        const result = adapter.parse(frame, ctx)
+        const result = parser.parse(frame, ctx)
         let names: string[] = []
         if (result.kind === 'records' && result.records.length > 0) {
           const { record } = result.records[0]!
           const recordInterval = 'interval' in record ? record.interval : interval
           names = streamNames(adapter, record.symbol, recordInterval)
         } else if (result.kind === 'ignored' && result.stream !== undefined) {
-          // a stream read only for market state (OKX mark prices) yields no records
+          // a stream read only for market facts (OKX mark prices) yields no records
           const symbol = symbolOfStream(adapter, result.stream)
           if (symbol !== undefined) names = streamNames(adapter, symbol, interval)
         }

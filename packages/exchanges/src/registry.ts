@@ -5,10 +5,12 @@ import { bybit } from './bybit/index.ts'
 import { hyperliquid } from './hyperliquid/index.ts'
 import { okx } from './okx/index.ts'
 
-/** Every exchange adapter; adding an exchange is a folder and a line here. */
-export const adapters: Partial<Record<ExchangeId, ExchangeAdapter>> = {
-  binance,
-  bybit,
-  okx,
-  hyperliquid,
-}
+const registered = { binance, bybit, okx, hyperliquid } satisfies Partial<
+  Record<ExchangeId, ExchangeAdapter>
+>
+
+/**
+ * Every exchange adapter; adding an exchange is a folder and a line here. Each keeps its own
+ * type, so its URL settings are checked wherever it is picked by name.
+ */
+export const adapters: Partial<typeof registered> = registered

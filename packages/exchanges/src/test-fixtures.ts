@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { createMarketState, type ParseContext } from './adapter.ts'
+import type { RestContext } from './adapter.ts'
+import { createMarket, type Market } from './market.ts'
 
 // Test-only helpers shared by the adapters: read recorded fixtures, build a parse context.
 
@@ -19,6 +20,11 @@ export function fixturesIn(folder: URL) {
 
 export const RECEIVED_AT = 1_700_000_000_000
 
-export function testContext(symbols: readonly string[], receivedAt = RECEIVED_AT): ParseContext {
-  return { receivedAt, symbols: new Set(symbols), market: createMarketState() }
+/** A context over a fresh market; `learn` applies to it, as the ingestor's does. */
+export function testContext(
+  symbols: readonly string[],
+  receivedAt = RECEIVED_AT
+): RestContext & { market: Market } {
+  const market = createMarket()
+  return { receivedAt, symbols: new Set(symbols), market, learn: market.learn }
 }

@@ -6,7 +6,7 @@ import {
   type Keys,
   type Redis,
 } from '@takashi/bus'
-import type { CandleRequest, ExchangeAdapter, ParseContext, RestClient } from '@takashi/exchanges'
+import type { CandleRequest, ExchangeAdapter, RestContext, RestClient } from '@takashi/exchanges'
 import type { Logger } from '@takashi/observability'
 import { INTERVAL_MS, type Interval } from '@takashi/schemas'
 import type { IngestorMetrics } from './metrics.ts'
@@ -14,7 +14,7 @@ import type { IngestorMetrics } from './metrics.ts'
 export interface BackfillDeps {
   adapter: Pick<ExchangeAdapter, 'id' | 'rest'>
   rest: RestClient
-  context(): ParseContext
+  context(): RestContext
   redis: Redis
   keys: Keys
   metrics: IngestorMetrics

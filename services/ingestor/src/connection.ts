@@ -1,5 +1,12 @@
 import WebSocket from 'ws'
-import type { ConnectionSpec, ExchangeAdapter, MarketState, ParseResult } from '@takashi/exchanges'
+import {
+  learntOf,
+  type ConnectionSpec,
+  type ExchangeAdapter,
+  type FrameParser,
+  type Market,
+  type ParseResult,
+} from '@takashi/exchanges'
 import type { Logger } from '@takashi/observability'
 import type { NormalizedRecord } from '@takashi/schemas'
 import { backoffDelay, createSampler, parseRetryAfter } from './backoff.ts'
@@ -32,10 +39,10 @@ export interface ConnectionTiming {
 
 export interface ConnectionDeps {
   spec: ConnectionSpec
-  adapter: Pick<ExchangeAdapter, 'id' | 'parse'>
+  adapter: Pick<ExchangeAdapter, 'id' | 'createParser'>
   symbols: ReadonlySet<string>
-  /** shared market knowledge; the connection keeps its own `scratch` */
-  market: MarketState
+  /** the shared market knowledge parsers read; what a frame taught is learnt before the next */
+  market: Market
   onRecords(records: NormalizedRecord[], stream: string): void
   onStatus?(status: ConnectionStatus): void
   log: Logger
@@ -82,7 +89,8 @@ export function createConnection(deps: ConnectionDeps): Connection {
   const timing = timingOf(spec, deps.timing)
   const labels = { exchange: adapter.id, connection: spec.id }
   const log = deps.log.child({ conn_id: spec.id })
-  const market: MarketState = { ...deps.market, scratch: new Map() }
+  // this connection's merge state; a new socket gets a new parser
+  let parser: FrameParser = adapter.createParser()
   const busyStreams = spec.streams.filter((stream) => stream.busy).map((stream) => stream.name)
   const lastMessage = new Map<string, number>()
   const sampleInvalid = createSampler(SAMPLE_LOG_MS)
@@ -170,7 +178,7 @@ export function createConnection(deps: ConnectionDeps): Connection {
     if (socket !== ws) return
     open = true
     connectedAt = Date.now()
-    market.scratch.clear()
+    parser = adapter.createParser()
     metrics.connected.set(labels, 1)
     const status: ConnectionStatus = { type: 'connected', connId: spec.id, at: connectedAt }
     if (downSince !== undefined) status.downSinceMs = downSince
@@ -244,11 +252,13 @@ export function createConnection(deps: ConnectionDeps): Connection {
     const text = rawText(data)
     let result: ParseResult
     try {
-      result = adapter.parse(text, { receivedAt, symbols: deps.symbols, market })
+      result = parser.parse(text, { receivedAt, symbols: deps.symbols, market: deps.market })
     } catch (err) {
       countBad('parse_exception', text, { err })
       return
     }
+    const learnt = learntOf(result)
+    if (learnt !== undefined) deps.market.learn(learnt)
     switch (result.kind) {
       case 'records':
         markData(result.stream, receivedAt)
@@ -278,7 +288,6 @@ export function createConnection(deps: ConnectionDeps): Connection {
     if (socket !== ws) return
     ws = undefined
     clearSocketTimers()
-    market.scratch.clear()
     const wasOpen = open
     open = false
     const now = Date.now()

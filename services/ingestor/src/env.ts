@@ -7,7 +7,7 @@ import {
   sharedEnv,
   withBackbone,
 } from '@takashi/config'
-import { adapters } from '@takashi/exchanges'
+import { adapters, type UrlVarOf } from '@takashi/exchanges'
 import { EXCHANGE_IDS, type ExchangeId } from '@takashi/schemas'
 
 // only exchanges that have an adapter can be ingested
@@ -34,7 +34,11 @@ export const env = withBackbone(
   )
 )
 
-/** The exchange URL variables by name, as the adapters look them up. */
-export const exchangeUrls: Record<string, string> = Object.fromEntries(
-  Object.keys(exchangeUrlEnv).map((name) => [name, env[name as keyof typeof exchangeUrlEnv]])
-)
+/** Every URL variable some adapter reads. */
+type AdapterUrlVar = UrlVarOf<NonNullable<(typeof adapters)[ExchangeId]>>
+
+/**
+ * The URL variables by name, for `urlsFrom`: a variable an adapter declares but this file does
+ * not parse is a type error here.
+ */
+export const exchangeUrls: Readonly<Record<AdapterUrlVar, string>> = env

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import { createRedis, FetchRequest, type Keys, type Redis } from '@takashi/bus'
-import type { ExchangeAdapter, ParseContext, RestClient } from '@takashi/exchanges'
+import type { ExchangeAdapter, RestContext, RestClient } from '@takashi/exchanges'
 import type { Logger } from '@takashi/observability'
 import type { FundingRate, Ohlc, OpenInterest } from '@takashi/schemas'
 import type { IngestorMetrics } from './metrics.ts'
@@ -10,7 +10,7 @@ export interface FetchWorkerDeps {
   adapter: Pick<ExchangeAdapter, 'id' | 'rest'>
   /** fails fast when the REST budget is spent: the gateway is waiting */
   rest: RestClient
-  context(): ParseContext
+  context(): RestContext
   redisUrl: string
   keys: Keys
   publisher: Publisher

@@ -2,11 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Registry } from 'prom-client'
 import { RETENTION, type Keys, type Redis } from '@takashi/bus'
 import {
-  createMarketState,
+  createMarket,
   type ExchangeAdapter,
-  type ExchangeUrls,
   type MarketInfo,
-  type ParseContext,
+  type RestContext,
+  type UrlEnv,
+  type UrlsOf,
 } from '@takashi/exchanges'
 import type { Logger } from '@takashi/observability'
 import type { Interval, RecordKind } from '@takashi/schemas'
@@ -42,10 +43,10 @@ export interface IngestorTiming {
   eventBuffer?: EventBufferLimits
 }
 
-export interface IngestorDeps {
-  adapter: ExchangeAdapter
-  /** the exchange URL variables by name (e.g. `<EXCHANGE>_WS_URL`, `<EXCHANGE>_REST_URL`) */
-  urls: ExchangeUrls
+export interface IngestorDeps<E extends UrlEnv = UrlEnv> {
+  adapter: ExchangeAdapter<E>
+  /** the adapter's URL settings: its REST base and WebSocket endpoints */
+  urls: NoInfer<UrlsOf<E>>
   symbols: readonly string[]
   intervals: readonly Interval[]
   redis: Redis
@@ -70,17 +71,16 @@ export interface Ingestor {
 const RECORD_KINDS: RecordKind[] = ['ohlc', 'trade', 'liquidation', 'open_interest', 'funding_rate']
 
 /** Everything one exchange needs: connections, polls, backfill, heartbeat, fetch worker. */
-export function createIngestor(deps: IngestorDeps): Ingestor {
+export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingestor {
   const { adapter, redis, keys, timing = {} } = deps
   const exchange = adapter.id
   const log = deps.log.child({ exchange })
   const metrics = createIngestorMetrics(deps.registry, exchange)
-  const market = createMarketState()
-  const restUrl = deps.urls[`${exchange.toUpperCase()}_REST_URL`]
-  if (restUrl === undefined) throw new Error(`no REST URL for ${exchange}`)
+  // the one market this process knows: every fact a frame or REST answer teaches lands here
+  const market = createMarket()
   const rest = createRestClient({
     exchange,
-    baseUrl: restUrl,
+    baseUrl: deps.urls.rest,
     redis,
     keys,
     metrics,
@@ -89,7 +89,12 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
   })
   const abort = new AbortController()
   let symbols = new Set(deps.symbols)
-  const context = (): ParseContext => ({ receivedAt: Date.now(), symbols, market })
+  const context = (): RestContext => ({
+    receivedAt: Date.now(),
+    symbols,
+    market,
+    learn: market.learn,
+  })
 
   let connections: Connection[] = []
   let stopParts: (() => Promise<void> | void)[] = []
@@ -117,7 +122,6 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
   const publisher = createPublisher({
     redis,
     keys,
-    market,
     metrics,
     log,
     outbox,

@@ -1,5 +1,5 @@
 import { createKeys, createRedis } from '@takashi/bus'
-import { adapters } from '@takashi/exchanges'
+import { adapters, urlsFrom, type ExchangeAdapter } from '@takashi/exchanges'
 import {
   createLogger,
   createRegistry,
@@ -12,7 +12,8 @@ import { env, exchangeUrls } from './env.ts'
 import { createIngestor } from './ingestor.ts'
 
 const log = createLogger({ service: 'ingestor', level: env.LOG_LEVEL })
-const adapter = adapters[env.EXCHANGE]
+// the common adapter type: its URL settings are checked against the env in env.ts
+const adapter: ExchangeAdapter | undefined = adapters[env.EXCHANGE]
 if (adapter === undefined) throw new Error(`no adapter for ${env.EXCHANGE}`)
 
 const unsupported = env.OHLC_INTERVALS.filter((interval) => !adapter.intervals.includes(interval))
@@ -31,7 +32,7 @@ logConnectionErrors(redis, log, 'redis connection error')
 
 const ingestor = createIngestor({
   adapter,
-  urls: exchangeUrls,
+  urls: urlsFrom(adapter.urlEnv, exchangeUrls),
   symbols: env.SYMBOLS,
   intervals,
   largeTradeMinUsd: env.LARGE_TRADE_MIN_USD,

@@ -1,4 +1,4 @@
-import type { ParseContext, PollSpec, RestClient } from '@takashi/exchanges'
+import type { RestContext, PollSpec, RestClient } from '@takashi/exchanges'
 import type { Logger } from '@takashi/observability'
 import { createSampler } from './backoff.ts'
 import type { IngestorMetrics } from './metrics.ts'
@@ -7,7 +7,7 @@ import type { Publisher } from './publisher.ts'
 export interface PollersDeps {
   polls: readonly PollSpec[]
   rest: RestClient
-  context(): ParseContext
+  context(): RestContext
   publisher: Publisher
   metrics: IngestorMetrics
   log: Logger

@@ -5,7 +5,6 @@ import {
   type Keys,
   type Redis,
 } from '@takashi/bus'
-import type { MarketState } from '@takashi/exchanges'
 import type { Logger } from '@takashi/observability'
 import type { NormalizedRecord } from '@takashi/schemas'
 import { createSampler } from './backoff.ts'
@@ -27,8 +26,6 @@ export interface Publisher {
 export interface PublisherDeps {
   redis: Redis
   keys: Keys
-  /** mark prices are kept here from funding records (parsers read them for `*_usd`) */
-  market: MarketState
   metrics: IngestorMetrics
   log: Logger
   /** writes allowed in flight before new batches are dropped (Redis down or slow) */
@@ -42,7 +39,7 @@ export interface PublisherDeps {
 }
 
 export function createPublisher(deps: PublisherDeps): Publisher {
-  const { redis, keys, market, metrics } = deps
+  const { redis, keys, metrics } = deps
   const exchange = metrics.exchange
   const maxInFlight = deps.maxInFlight ?? 1_000
   const sampleFailure = createSampler(10_000)
@@ -54,9 +51,6 @@ export function createPublisher(deps: PublisherDeps): Publisher {
 
   function remember(records: readonly NormalizedRecord[]): void {
     for (const item of records) {
-      if (item.kind === 'funding_rate' && item.record.mark_price !== null) {
-        market.markPrice.set(item.record.symbol, item.record.mark_price)
-      }
       if (item.kind === 'open_interest' || item.kind === 'funding_rate') {
         latest.set(`${item.kind} ${item.record.symbol}`, item)
       }

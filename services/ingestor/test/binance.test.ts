@@ -29,7 +29,7 @@ async function setup(redis: Redis, keys: Keys, redisUrl: string) {
   const registry = new Registry()
   const ingestor = createIngestor({
     adapter: binance(),
-    urls: { BINANCE_WS_URL: fake.wsUrl, BINANCE_REST_URL: fake.restUrl },
+    urls: { ws: fake.wsUrl, rest: fake.restUrl },
     symbols: ['BTCUSDT'],
     intervals: ['1m'],
     redis,

@@ -1,6 +1,6 @@
 import { metricValue } from '@takashi/testing'
 import { afterEach, describe, expect, test } from 'vitest'
-import type { ConnectionSpec } from '@takashi/exchanges'
+import { createMarket, type ConnectionSpec } from '@takashi/exchanges'
 import type { NormalizedRecord } from '@takashi/schemas'
 import {
   createConnection,
@@ -10,7 +10,6 @@ import {
 } from '../src/connection.ts'
 import {
   activeTimers,
-  emptyMarket,
   frameText,
   startTestVenue,
   testAdapter,
@@ -49,11 +48,12 @@ function connect(spec: ConnectionSpec, timing: Partial<ConnectionTiming> = {}) {
   const deps = testDeps()
   const records: { stream: string; records: NormalizedRecord[] }[] = []
   const statuses: ConnectionStatus[] = []
+  const market = createMarket()
   const connection: Connection = createConnection({
     spec,
     adapter: testAdapter,
     symbols: new Set(['BTCUSDT']),
-    market: emptyMarket(),
+    market,
     onRecords: (batch, stream) => records.push({ stream, records: batch }),
     onStatus: (status) => statuses.push(status),
     log: deps.log,
@@ -62,7 +62,7 @@ function connect(spec: ConnectionSpec, timing: Partial<ConnectionTiming> = {}) {
   })
   cleanups.push(() => connection.stop())
   connection.start()
-  return { connection, records, statuses, ...deps }
+  return { connection, records, statuses, market, ...deps }
 }
 
 describe('connection loop', () => {
@@ -114,10 +114,19 @@ describe('connection loop', () => {
     expect(statuses[2]!.downSinceMs).toBe(down.at)
     expect((await metrics.reconnects.get()).values[0]?.value).toBe(1)
 
-    // the per-connection scratch state starts empty again
+    // the new socket's parser starts with no memory of the old one's frames
     server.broadcast('{"stream":"trades","price":3}')
     await expect.poll(() => records.length).toBe(3)
-    expect(testAdapter.scratchSeen.slice(-3)).toEqual([0, 1, 0])
+    expect(testAdapter.seenBefore.slice(-3)).toEqual([0, 1, 0])
+  })
+
+  test('what a frame taught is in the shared market before the next frame', async () => {
+    const server = await venue()
+    const { records, market } = connect(specFor(server))
+    await expect.poll(() => server.sockets.length).toBe(1)
+    server.broadcast('{"stream":"trades","price":1,"mark":64000.5}')
+    await expect.poll(() => records.length).toBe(1)
+    expect(market.markPrice.get('BTCUSDT')).toBe(64_000.5)
   })
 
   test('backoff grows while connections die without data and resets after data', async () => {

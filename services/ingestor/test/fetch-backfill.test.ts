@@ -17,7 +17,7 @@ import { UpstreamError } from '../src/errors.ts'
 import { createFetchWorker } from '../src/fetch-worker.ts'
 import { createPublisher } from '../src/publisher.ts'
 import { candles, openInterest } from './records.ts'
-import { emptyMarket, testDeps } from './ws-venue.ts'
+import { testDeps, testRestContext } from './ws-venue.ts'
 
 const MINUTE = 60_000
 const cleanups: (() => Promise<unknown> | void)[] = []
@@ -55,12 +55,8 @@ function restAdapter() {
 
 function parts(redis: Parameters<typeof createPublisher>[0]['redis'], keys: Keys) {
   const deps = testDeps()
-  const publisher = createPublisher({ redis, keys, market: emptyMarket(), ...deps })
-  const context = () => ({
-    receivedAt: Date.now(),
-    symbols: new Set(['BTCUSDT']),
-    market: emptyMarket(),
-  })
+  const publisher = createPublisher({ redis, keys, ...deps })
+  const context = testRestContext
   return { deps, publisher, context, rest: { request: () => Promise.resolve({}) } }
 }
 

@@ -43,7 +43,9 @@ async function startRest() {
 }
 
 /** A whole adapter for a made-up venue speaking the test frames of ws-venue.ts. */
-const adapter: ExchangeAdapter = {
+const URL_ENV = { ws: 'TEST_WS_URL', rest: 'TEST_REST_URL' } as const
+
+const adapter: ExchangeAdapter<typeof URL_ENV> = {
   id: 'binance',
   capabilities: {
     ohlc: true,
@@ -56,10 +58,11 @@ const adapter: ExchangeAdapter = {
   intervals: ['1m'],
   toNative: (symbol) => symbol.toLowerCase(),
   fromNative: (native) => native.toUpperCase(),
+  urlEnv: URL_ENV,
   connections: (urls, symbols) => [
     {
       id: 'market',
-      url: `${urls.BINANCE_WS_URL}/stream`,
+      url: `${urls.ws}/stream`,
       subscribe: [JSON.stringify({ op: 'sub', args: symbols })],
       subscribeSpacingMs: 0,
       heartbeat: { kind: 'protocol', intervalMs: 1_000, timeoutMs: 1_000 },
@@ -67,7 +70,7 @@ const adapter: ExchangeAdapter = {
       staleAfterMs: 30_000,
     },
   ],
-  parse: (frame, ctx) => testAdapter.parse(frame, ctx),
+  createParser: () => testAdapter.createParser(),
   rest: {
     async loadMarkets(rest) {
       const body = (await rest.request({ method: 'GET', path: '/markets', weight: 1 })) as {
@@ -101,7 +104,7 @@ test('starts after markets load, publishes frames, backfills, and backfills agai
   const rest = await startRest()
   const ingestor = createIngestor({
     adapter,
-    urls: { BINANCE_WS_URL: venue.url.replace(/\/stream$/, ''), BINANCE_REST_URL: rest.url },
+    urls: { ws: venue.url.replace(/\/stream$/, ''), rest: rest.url },
     symbols: ['BTCUSDT', 'DOGEUSDT'],
     intervals: ['1m'],
     redis,

@@ -7,7 +7,7 @@ import { createHeartbeat } from '../src/heartbeat.ts'
 import { createPollers } from '../src/pollers.ts'
 import { createPublisher } from '../src/publisher.ts'
 import { candle, fundingRate, openInterest } from './records.ts'
-import { emptyMarket, testDeps, testTrade } from './ws-venue.ts'
+import { testDeps, testRestContext, testTrade } from './ws-venue.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -24,21 +24,14 @@ async function subscribe(redisUrl: string, channel: string): Promise<string[]> {
 }
 
 describe('publisher', () => {
-  test('writes records queued in one turn, counts them and keeps mark prices', async ({
-    redis,
-    keys,
-    redisUrl,
-  }) => {
+  test('writes records queued in one turn and counts them', async ({ redis, keys, redisUrl }) => {
     const deps = testDeps()
-    const market = emptyMarket()
-    const publisher = createPublisher({ redis, keys, market, ...deps })
+    const publisher = createPublisher({ redis, keys, ...deps })
     const trades = await subscribe(redisUrl, keys.liveChannel('trades', 'binance', 'BTCUSDT'))
 
     publisher.publish([testTrade(1)])
     publisher.publish([testTrade(2), { kind: 'ohlc', record: candle(1_700_000_040_000) }])
     publisher.publish([{ kind: 'funding_rate', record: fundingRate(64_000.5) }])
-    // mark prices are known at once, before the write, for the next frame's parse
-    expect(market.markPrice.get('BTCUSDT')).toBe(64_000.5)
     await publisher.flush()
 
     await expect
@@ -71,7 +64,7 @@ describe('publisher', () => {
     })
     down.on('error', () => {})
     cleanups.push(() => down.disconnect())
-    const publisher = createPublisher({ redis: down, keys, market: emptyMarket(), ...deps })
+    const publisher = createPublisher({ redis: down, keys, ...deps })
     publisher.publish([testTrade(1), testTrade(2)])
     await publisher.flush()
     await expect(publisher.publishNow([testTrade(3)])).rejects.toThrow()
@@ -112,7 +105,7 @@ describe('pollers', () => {
     keys,
   }) => {
     const deps = testDeps()
-    const publisher = createPublisher({ redis, keys, market: emptyMarket(), ...deps })
+    const publisher = createPublisher({ redis, keys, ...deps })
     let running = 0
     let maxRunning = 0
     let runs = 0
@@ -132,11 +125,7 @@ describe('pollers', () => {
     const pollers = createPollers({
       polls: [slow],
       rest: { request: () => Promise.resolve({}) },
-      context: () => ({
-        receivedAt: Date.now(),
-        symbols: new Set(['BTCUSDT']),
-        market: emptyMarket(),
-      }),
+      context: testRestContext,
       publisher,
       ...deps,
     })

@@ -90,7 +90,7 @@ test('Redis restarts empty: events seen meanwhile reach the feed once and in ord
   const registry = new Registry()
   const ingestor = createIngestor({
     adapter: binance,
-    urls: { BINANCE_WS_URL: fake.wsUrl, BINANCE_REST_URL: fake.restUrl },
+    urls: { ws: fake.wsUrl, rest: fake.restUrl },
     symbols: ['BTCUSDT'],
     intervals: ['1m'],
     redis,

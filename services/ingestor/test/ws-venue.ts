@@ -2,7 +2,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { Registry } from 'prom-client'
-import type { ExchangeAdapter, MarketState, ParseResult } from '@takashi/exchanges'
+import {
+  createMarket,
+  type ExchangeAdapter,
+  type ParseResult,
+  type RestContext,
+} from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { NormalizedRecord } from '@takashi/schemas'
 import { createIngestorMetrics } from '../src/metrics.ts'
@@ -94,30 +99,46 @@ export function testTrade(price: number): NormalizedRecord {
 }
 
 /**
- * A minimal adapter: `{"stream":s,"price":p}` → a trade on stream s, `{"pong":1}` → pong,
- * `{"error":m}` → venue error, `{"ack":1}` → ignored, anything else → invalid.
+ * A minimal adapter: `{"stream":s,"price":p}` → a trade on stream s (`"mark":m` adds a mark
+ * price learnt), `{"pong":1}` → pong, `{"error":m}` → venue error, `{"ack":1}` → ignored,
+ * anything else → invalid. `seenBefore` records, per trade, how many its parser saw before it.
  */
-export const testAdapter: Pick<ExchangeAdapter, 'id' | 'parse'> & { scratchSeen: number[] } = {
-  id: 'binance',
-  scratchSeen: [],
-  parse(frame, ctx): ParseResult {
-    let value: { stream?: string; price?: number; pong?: number; error?: string; ack?: number }
-    try {
-      value = JSON.parse(frame) as typeof value
-    } catch {
-      return { kind: 'invalid', reason: 'not json' }
-    }
-    if (value.pong) return { kind: 'pong' }
-    if (value.error) return { kind: 'venue_error', message: value.error }
-    if (value.ack) return { kind: 'ignored', reason: 'ack' }
-    if (value.stream && typeof value.price === 'number') {
-      testAdapter.scratchSeen.push(ctx.market.scratch.size)
-      ctx.market.scratch.set(`seen:${value.price}`, true)
-      return { kind: 'records', stream: value.stream, records: [testTrade(value.price)] }
-    }
-    return { kind: 'invalid', reason: 'unknown frame' }
-  },
-}
+export const testAdapter: Pick<ExchangeAdapter, 'id' | 'createParser'> & { seenBefore: number[] } =
+  {
+    id: 'binance',
+    seenBefore: [],
+    createParser() {
+      let seen = 0
+      return {
+        parse(frame): ParseResult {
+          let value: {
+            stream?: string
+            price?: number
+            mark?: number
+            pong?: number
+            error?: string
+            ack?: number
+          }
+          try {
+            value = JSON.parse(frame) as typeof value
+          } catch {
+            return { kind: 'invalid', reason: 'not json' }
+          }
+          if (value.pong) return { kind: 'pong' }
+          if (value.error) return { kind: 'venue_error', message: value.error }
+          if (value.ack) return { kind: 'ignored', reason: 'ack' }
+          if (value.stream && typeof value.price === 'number') {
+            testAdapter.seenBefore.push(seen++)
+            const records = [testTrade(value.price)]
+            if (value.mark === undefined) return { kind: 'records', stream: value.stream, records }
+            const learnt = { markPrice: { BTCUSDT: value.mark } }
+            return { kind: 'records', stream: value.stream, records, learnt }
+          }
+          return { kind: 'invalid', reason: 'unknown frame' }
+        },
+      }
+    },
+  }
 
 export function testDeps() {
   const registry = new Registry()
@@ -132,14 +153,10 @@ export function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length
 }
 
-/** Market state without importing the adapter registry (keeps these tests venue-free). */
-export function emptyMarket(): MarketState {
-  return {
-    markPrice: new Map(),
-    fundingIntervalHours: new Map(),
-    contractSize: new Map(),
-    scratch: new Map(),
-  }
+/** A REST context over a fresh market, tracking BTCUSDT. */
+export function testRestContext(): RestContext {
+  const market = createMarket()
+  return { receivedAt: Date.now(), symbols: new Set(['BTCUSDT']), market, learn: market.learn }
 }
 
 /** A received frame as text. */

@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { afterEach, describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
-import { adapters, createMarketState, type ParseResult } from '@takashi/exchanges'
+import { adapters, createMarket, learntOf, type ParseResult } from '@takashi/exchanges'
 import { startSimulatedBybit } from '../src/bybit/index.ts'
 
 let simulator: Awaited<ReturnType<typeof startSimulatedBybit>> | undefined
@@ -16,17 +16,17 @@ afterEach(async () => {
 async function subscribe(url: string, topics: string[]) {
   const adapter = adapters.bybit
   if (!adapter) throw new Error('no bybit adapter')
-  const ctx = {
-    receivedAt: Date.now(),
-    symbols: new Set(['BTCUSDT', 'ETHUSDT']),
-    market: createMarketState(),
-  }
+  const market = createMarket()
+  const ctx = { receivedAt: Date.now(), symbols: new Set(['BTCUSDT', 'ETHUSDT']), market }
+  const parser = adapter.createParser()
   const ws = new WebSocket(url)
   sockets.push(ws)
   const results: ParseResult[] = []
   ws.on('message', (data: Buffer) => {
     ctx.receivedAt = Date.now()
-    results.push(adapter.parse(data.toString(), ctx))
+    const result = parser.parse(data.toString(), ctx)
+    market.learn(learntOf(result) ?? {})
+    results.push(result)
   })
   await once(ws, 'open')
   ws.send(JSON.stringify({ op: 'subscribe', args: topics }))

@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { afterEach, describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
-import { adapters, createMarketState, type ParseResult } from '@takashi/exchanges'
+import { adapters, createMarket, learntOf, type ParseResult } from '@takashi/exchanges'
 import { startSimulatedOkx } from '../src/okx/index.ts'
 
 let simulator: Awaited<ReturnType<typeof startSimulatedOkx>> | undefined
@@ -24,19 +24,24 @@ describe('simulated OKX', () => {
       data: { instId: string; ctVal: string }[]
     }
     expect(instruments.data.find((i) => i.instId === 'BTC-USDT-SWAP')?.ctVal).toBe('0.01')
-    const ctx = {
-      receivedAt: Date.now(),
-      symbols: new Set(['BTCUSDT']),
-      market: createMarketState(),
-    }
-    ctx.market.contractSize.set('BTCUSDT', 0.01)
+    const market = createMarket()
+    const ctx = { receivedAt: Date.now(), symbols: new Set(['BTCUSDT']), market }
+    market.learn({ contractSize: { BTCUSDT: 0.01 } })
     const results: ParseResult[] = []
-    for (const spec of adapter.connections(urls, ['BTCUSDT'], ['1m'])) {
+    const okxUrls = {
+      publicWs: urls.OKX_WS_PUBLIC_URL!,
+      businessWs: urls.OKX_WS_BUSINESS_URL!,
+      rest: urls.OKX_REST_URL!,
+    }
+    for (const spec of adapter.connections(okxUrls, ['BTCUSDT'], ['1m'])) {
+      const parser = adapter.createParser()
       const ws = new WebSocket(spec.url)
       sockets.push(ws)
       ws.on('message', (data: Buffer) => {
         ctx.receivedAt = Date.now()
-        results.push(adapter.parse(data.toString(), ctx))
+        const result = parser.parse(data.toString(), ctx)
+        market.learn(learntOf(result) ?? {})
+        results.push(result)
       })
       await once(ws, 'open')
       for (const frame of spec.subscribe) ws.send(frame)

@@ -5,7 +5,7 @@ import type {
   OpenInterest,
   SpikeTimeframe,
 } from '@takashi/schemas'
-import type { CandleRequest, MarketInfo, ParseContext, PollSpec, RestClient } from '../adapter.ts'
+import type { CandleRequest, MarketInfo, RestContext, PollSpec, RestClient } from '../adapter.ts'
 import { forEachSymbol, fundingIntervalPoll } from '../funding-history.ts'
 import { BinanceResponseError } from './errors.ts'
 import { toNative } from './symbols.ts'
@@ -35,7 +35,7 @@ export async function loadMarkets(rest: RestClient): Promise<MarketInfo> {
 export async function candles(
   rest: RestClient,
   request: CandleRequest,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<Ohlc[]> {
   return parseKlines(await rest.request(klinesRequest(request)), request, ctx)
 }
@@ -44,7 +44,7 @@ export async function candles(
 export async function fundingRate(
   rest: RestClient,
   symbol: string,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<FundingRate> {
   const entries = parsePremiumIndexEntries(await rest.request(premiumIndexRequest(symbol)))
   const entry = entries.find((candidate) => candidate.symbol === toNative(symbol))
@@ -53,7 +53,7 @@ export async function fundingRate(
     throw new BinanceResponseError(PATHS.premiumIndex, `${symbol} has no funding rate`)
   }
   const record = toFundingRate(entry, symbol, ctx)
-  if (record.mark_price !== null) ctx.market.markPrice.set(symbol, record.mark_price)
+  if (record.mark_price !== null) ctx.learn({ markPrice: { [symbol]: record.mark_price } })
   return record
 }
 
@@ -61,7 +61,7 @@ export async function fundingRate(
 export async function openInterest(
   rest: RestClient,
   symbol: string,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<OpenInterest> {
   if (!ctx.market.markPrice.has(symbol)) await fundingRate(rest, symbol, ctx)
   return parseOpenInterest(await rest.request(openInterestRequest(symbol)), symbol, ctx)
@@ -71,7 +71,7 @@ export async function openInterest(
 export async function openInterestHistory(
   rest: RestClient,
   request: { symbol: string; timeframe: SpikeTimeframe; limit: number },
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<OpenInterest[]> {
   const { symbol, timeframe, limit } = request
   const body = await rest.request(openInterestHistRequest({ symbol, period: timeframe, limit }))

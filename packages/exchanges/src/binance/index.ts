@@ -8,12 +8,13 @@ import {
   openInterest,
   openInterestHistory,
 } from './calls.ts'
-import { parseFrame } from './parse.ts'
+import { createParser } from './parse.ts'
 import { createConnections } from './subscriptions.ts'
 import { fromNative, toNative } from './symbols.ts'
+import { BINANCE_URL_ENV } from './urls.ts'
 
 /** Binance USD-M futures: combined streams on the routed `/market` path, REST under /fapi. */
-export const binance: ExchangeAdapter = {
+export const binance: ExchangeAdapter<typeof BINANCE_URL_ENV> = {
   id: 'binance',
   capabilities: {
     ohlc: true,
@@ -26,8 +27,9 @@ export const binance: ExchangeAdapter = {
   intervals: INTERVALS,
   toNative,
   fromNative,
+  urlEnv: BINANCE_URL_ENV,
   connections: createConnections,
-  parse: parseFrame,
+  createParser,
   rest: { loadMarkets, candles, openInterest, fundingRate, openInterestHistory },
   polls: createPolls,
 }

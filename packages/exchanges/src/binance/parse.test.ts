@@ -1,14 +1,15 @@
 import { describe, expect, test } from 'vitest'
 import { FundingRate, LargeTrade, Liquidation, Ohlc, type NormalizedRecord } from '@takashi/schemas'
-import { recordsOf, type ParseResult } from '../adapter.ts'
+import { learntOf, recordsOf, type ParseResult } from '../adapter.ts'
 import { binance } from './index.ts'
 import { fixtureFrames, RECEIVED_AT, testContext } from './test-fixtures.ts'
 
 const FIXTURE_SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'CTKUSDT', 'AKROUSDT', 'SUSHIUSDT', 'KEEPUSDT']
+const parser = binance.createParser()
 
 function parseAll(name: string, symbols = FIXTURE_SYMBOLS): ParseResult[] {
   const ctx = testContext(symbols)
-  return fixtureFrames(name).map((frame) => binance.parse(frame, ctx))
+  return fixtureFrames(name).map((frame) => parser.parse(frame, ctx))
 }
 
 function only(result: ParseResult): NormalizedRecord {
@@ -98,7 +99,7 @@ describe('aggTrade', () => {
   test('a bare event (raw /ws mode) gets its stream name rebuilt', () => {
     const [frame] = fixtureFrames('ws_combined_aggTrade_2021-07.jsonl')
     const bare = JSON.stringify((JSON.parse(frame!) as { data: unknown }).data)
-    const result = binance.parse(bare, testContext(['CTKUSDT']))
+    const result = parser.parse(bare, testContext(['CTKUSDT']))
     expect(result).toMatchObject({ kind: 'records', stream: 'ctkusdt@aggTrade' })
     expect(only(result).record).toMatchObject({ trade_id: '16599292', side: 'buy' })
   })
@@ -151,7 +152,7 @@ describe('kline', () => {
   test('intervals takashi does not serve are ignored, the stream still counts as alive', () => {
     const [frame] = fixtureFrames('ws_combined_kline_1m_2021-07.jsonl')
     const eightHours = frame!.replace('kline_1m', 'kline_8h').replace('"i":"1m"', '"i":"8h"')
-    expect(binance.parse(eightHours, testContext(FIXTURE_SYMBOLS))).toEqual({
+    expect(parser.parse(eightHours, testContext(FIXTURE_SYMBOLS))).toEqual({
       kind: 'ignored',
       stream: 'ctkusdt@kline_8h',
       reason: 'unserved interval 8h',
@@ -186,7 +187,7 @@ describe('forceOrder', () => {
       .replace('"S":"BUY"', '"S":"SELL"')
       .replace('"ap":"4706.04"', '"ap":"0"')
       .replace('"z":"0.014"', '"z":"0"')
-    const record = only(binance.parse(sell, testContext(['BTCUSDT']))).record
+    const record = only(parser.parse(sell, testContext(['BTCUSDT']))).record
     expect(record).toMatchObject({
       side: 'long',
       price: 4793.91,
@@ -197,10 +198,10 @@ describe('forceOrder', () => {
 })
 
 describe('markPriceUpdate', () => {
-  test('2019 and 2020 frames become funding rates and set the mark price', () => {
+  test('2019 and 2020 frames become funding rates and report the mark price learnt', () => {
     const ctx = testContext(['BTCUSDT'])
     const results = fixtureFrames('ws_combined_markPrice_2019-2020.jsonl').map((frame) =>
-      binance.parse(frame, ctx)
+      parser.parse(frame, ctx)
     )
     expect(results.map((result) => result.kind === 'records' && result.stream)).toEqual([
       'btcusdt@markPrice',
@@ -234,13 +235,16 @@ describe('markPriceUpdate', () => {
         },
       },
     ])
-    expect(ctx.market.markPrice.get('BTCUSDT')).toBe(11857.56)
+    expect(results.map(learntOf)).toEqual([
+      { markPrice: { BTCUSDT: 8291.34697815 } },
+      { markPrice: { BTCUSDT: 11857.56 } },
+    ])
     expectValid(results)
   })
 
   test('learnt funding period is used; T=0 means no next funding; newer fields are accepted', () => {
     const ctx = testContext(['BTCUSDT'])
-    ctx.market.fundingIntervalHours.set('BTCUSDT', 4)
+    ctx.learn({ fundingIntervalHours: { BTCUSDT: 4 } })
     const frame = JSON.stringify({
       e: 'markPriceUpdate',
       E: 1700000000000,
@@ -253,7 +257,7 @@ describe('markPriceUpdate', () => {
       ap: '37000.00',
       st: 1,
     })
-    const result = binance.parse(frame, ctx)
+    const result = parser.parse(frame, ctx)
     expect(result).toMatchObject({ kind: 'records', stream: 'btcusdt@markPrice@1s' })
     expect(only(result).record).toMatchObject({
       funding_rate: -0.00012,
@@ -269,10 +273,10 @@ describe('frames that carry no records', () => {
 
   test('acks are ignored, error frames are venue errors', () => {
     expect(
-      fixtureFrames('ws_control_ack.jsonl').map((frame) => binance.parse(frame, ctx()))
+      fixtureFrames('ws_control_ack.jsonl').map((frame) => parser.parse(frame, ctx()))
     ).toEqual(Array(3).fill({ kind: 'ignored', reason: 'control frame ack' }))
     expect(
-      fixtureFrames('ws_control_error.jsonl').map((frame) => binance.parse(frame, ctx()))
+      fixtureFrames('ws_control_error.jsonl').map((frame) => parser.parse(frame, ctx()))
     ).toEqual([
       { kind: 'venue_error', message: '0: Unknown property' },
       { kind: 'venue_error', message: '1: Invalid value type: expected Boolean' },
@@ -281,7 +285,7 @@ describe('frames that carry no records', () => {
         message: '2: Invalid request: request ID must be an unsigned integer',
       },
     ])
-    expect(binance.parse('{"error":{"code":2,"msg":"Invalid request"},"id":7}', ctx())).toEqual({
+    expect(parser.parse('{"error":{"code":2,"msg":"Invalid request"},"id":7}', ctx())).toEqual({
       kind: 'venue_error',
       message: '2: Invalid request',
     })
@@ -310,8 +314,9 @@ describe('frames that carry no records', () => {
       data: { e: 'markPriceUpdate', E: 1, s: 'BTCUSDT_250328', p: '1', r: '', T: 0 },
     })
     const context = testContext(['BTCUSDT', 'BTCUSDT_250328'])
-    expect(binance.parse(frame, context)).toMatchObject({ kind: 'ignored' })
-    expect(context.market.markPrice.size).toBe(0)
+    const result = parser.parse(frame, context)
+    expect(result).toMatchObject({ kind: 'ignored' })
+    expect(learntOf(result)).toBeUndefined()
   })
 
   test.each([
@@ -322,26 +327,26 @@ describe('frames that carry no records', () => {
     ['no event type', '{"foo":1}', 'no event type (`e`)'],
     ['data not an object', '{"stream":"btcusdt@aggTrade","data":42}', 'no event type (`e`)'],
   ])('%s is invalid', (_name, frame, reason) => {
-    expect(binance.parse(frame, ctx())).toEqual({ kind: 'invalid', reason })
+    expect(parser.parse(frame, ctx())).toEqual({ kind: 'invalid', reason })
   })
 
   test('wrong shapes are invalid, naming the event and field', () => {
     const [trade] = fixtureFrames('ws_combined_aggTrade_2021-07.jsonl')
-    expect(binance.parse(trade!.replace('"p":"1.01100"', '"p":"abc"'), ctx())).toEqual({
+    expect(parser.parse(trade!.replace('"p":"1.01100"', '"p":"abc"'), ctx())).toEqual({
       kind: 'invalid',
       reason: 'aggTrade: p: expected a decimal string',
     })
-    expect(binance.parse(trade!.replace('"m":false', '"m":"no"'), ctx())).toMatchObject({
+    expect(parser.parse(trade!.replace('"m":false', '"m":"no"'), ctx())).toMatchObject({
       kind: 'invalid',
       reason: expect.stringMatching(/^aggTrade: m: /) as unknown,
     })
     const [liquidation] = fixtureFrames('ws_combined_forceOrder_2020-03.jsonl')
-    expect(binance.parse(liquidation!.replace('"S":"BUY"', '"S":"HOLD"'), ctx())).toMatchObject({
+    expect(parser.parse(liquidation!.replace('"S":"BUY"', '"S":"HOLD"'), ctx())).toMatchObject({
       kind: 'invalid',
       reason: expect.stringMatching(/^forceOrder: o\.S: /) as unknown,
     })
     const [kline] = fixtureFrames('ws_combined_kline_1m_2021-07.jsonl')
-    expect(binance.parse(kline!.replace('"x":false,', ''), ctx())).toMatchObject({
+    expect(parser.parse(kline!.replace('"x":false,', ''), ctx())).toMatchObject({
       kind: 'invalid',
       reason: expect.stringMatching(/^kline: k\.x: /) as unknown,
     })
@@ -358,7 +363,7 @@ describe('frames that carry no records', () => {
     const kinds = new Set<string>()
     for (const frame of names.flatMap((name) => fixtureFrames(name).slice(0, 2))) {
       for (let end = 0; end < frame.length; end += 7) {
-        kinds.add(binance.parse(frame.slice(0, end), ctx()).kind)
+        kinds.add(parser.parse(frame.slice(0, end), ctx()).kind)
       }
     }
     expect([...kinds]).toEqual(['invalid'])

@@ -2,6 +2,7 @@ import type { NormalizedRecord } from '@takashi/schemas'
 import {
   liquidationEventId,
   tradeEventId,
+  type FrameParser,
   type ParseContext,
   type ParseResult,
 } from '../adapter.ts'
@@ -27,6 +28,11 @@ const eventParsers: Record<string, EventParser> = {
   kline: parseKline,
   forceOrder: parseForceOrder,
   markPriceUpdate: parseMarkPrice,
+}
+
+/** A connection's parser; Binance frames need no memory of earlier ones. */
+export function createParser(): FrameParser {
+  return { parse: parseFrame }
 }
 
 /**
@@ -169,11 +175,11 @@ function parseMarkPrice(data: unknown, stream: string | undefined, ctx: ParseCon
   if (!symbol) return ignored(name, `untracked symbol ${event.s}`)
 
   const markPrice = Number(event.p)
-  // The one piece of state a parser keeps: open interest in USD is priced at the latest mark.
-  ctx.market.markPrice.set(symbol, markPrice)
-  if (event.r === '') return ignored(name, 'mark price without a funding rate')
+  // open interest in USD is priced at the latest mark
+  const learnt = { markPrice: { [symbol]: markPrice } }
+  if (event.r === '') return { ...ignored(name, 'mark price without a funding rate'), learnt }
 
-  return records(name, {
+  const result = records(name, {
     kind: 'funding_rate',
     record: {
       exchange: 'binance',
@@ -187,6 +193,7 @@ function parseMarkPrice(data: unknown, stream: string | undefined, ctx: ParseCon
       mark_price: markPrice,
     },
   })
+  return { ...result, learnt }
 }
 
 /** The canonical symbol when the frame's symbol is a perpetual takashi tracks. */
@@ -195,11 +202,11 @@ function tracked(native: string, ctx: ParseContext): string | null {
   return symbol !== null && ctx.symbols.has(symbol) ? symbol : null
 }
 
-function records(stream: string, record: NormalizedRecord): ParseResult {
+function records(stream: string, record: NormalizedRecord): ParseResult & { kind: 'records' } {
   return { kind: 'records', stream, records: [record] }
 }
 
-function ignored(stream: string | undefined, reason: string): ParseResult {
+function ignored(stream: string | undefined, reason: string): ParseResult & { kind: 'ignored' } {
   return stream === undefined ? { kind: 'ignored', reason } : { kind: 'ignored', stream, reason }
 }
 

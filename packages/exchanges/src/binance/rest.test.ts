@@ -246,7 +246,7 @@ describe('open interest', () => {
       open_interest: 10659.509,
       open_interest_usd: null,
     })
-    ctx.market.markPrice.set('BTCUSDT', 9000)
+    ctx.learn({ markPrice: { BTCUSDT: 9000 } })
     const priced = parseOpenInterest(body, 'BTCUSDT', ctx)
     expect(priced.open_interest_usd).toBe(10659.509 * 9000)
     expect(() => OpenInterest.parse(priced)).not.toThrow()
@@ -343,7 +343,7 @@ describe('REST calls through the client', () => {
   test('fundingRate reads premiumIndex with the learnt funding period', async () => {
     const venue = fixtureVenue(bodies)
     const ctx = testContext(['BTCUSDT'])
-    ctx.market.fundingIntervalHours.set('BTCUSDT', 4)
+    ctx.learn({ fundingIntervalHours: { BTCUSDT: 4 } })
     expect(await binance.rest.fundingRate(venue.client, 'BTCUSDT', ctx)).toEqual({
       exchange: 'binance',
       symbol: 'BTCUSDT',
@@ -368,8 +368,8 @@ describe('REST calls through the client', () => {
           : { openInterest: '5', symbol: request.query?.symbol, time: 1 },
     })
     const ctx = testContext(['BTCUSDT', 'ETHUSDT'])
-    ctx.market.markPrice.set('BTCUSDT', 10)
-    ctx.market.markPrice.set('ETHUSDT', 2)
+    ctx.learn({ markPrice: { BTCUSDT: 10 } })
+    ctx.learn({ markPrice: { ETHUSDT: 2 } })
     const polls = binance.polls(['BTCUSDT', 'ETHUSDT'])
     expect(polls.map((poll) => [poll.name, poll.everyMs])).toEqual([
       ['open_interest', 10_000],
@@ -402,8 +402,8 @@ describe('REST calls through the client', () => {
 
   test('the open interest poll keeps the symbols that answered and fails only if none did', async () => {
     const ctx = testContext(['BTCUSDT', 'ETHUSDT'])
-    ctx.market.markPrice.set('BTCUSDT', 10)
-    ctx.market.markPrice.set('ETHUSDT', 2)
+    ctx.learn({ markPrice: { BTCUSDT: 10 } })
+    ctx.learn({ markPrice: { ETHUSDT: 2 } })
     const [openInterestPoll] = binance.polls(['BTCUSDT', 'ETHUSDT'])
     const partial = fixtureVenue(bodies) // its body is BTCUSDT's: ETHUSDT's answer is refused
     expect(

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { INTERVALS } from '@takashi/schemas'
 import { binance } from './index.ts'
 
-const urls = { BINANCE_WS_URL: 'ws://127.0.0.1:9000', BINANCE_REST_URL: 'http://127.0.0.1:9001' }
+const urls = { ws: 'ws://127.0.0.1:9000', rest: 'http://127.0.0.1:9001' }
 
 describe('connections', () => {
   test('one combined connection on the routed /market path with every stream in the URL', () => {
@@ -36,7 +36,7 @@ describe('connections', () => {
 
   test('the base URL is used as given, without a doubled slash', () => {
     const [spec] = binance.connections(
-      { BINANCE_WS_URL: 'wss://fstream.binance.com/' },
+      { ws: 'wss://fstream.binance.com/', rest: urls.rest },
       ['BTCUSDT'],
       []
     )
@@ -60,9 +60,11 @@ describe('connections', () => {
     expect(specs.flatMap((spec) => spec.streams)).toHaveLength(30 * 14)
   })
 
-  test('no symbols, no connections; a missing URL is a configuration error', () => {
+  test('no symbols, no connections; a missing URL is a type error', () => {
     expect(binance.connections(urls, [], ['1m'])).toEqual([])
-    expect(() => binance.connections({}, ['BTCUSDT'], ['1m'])).toThrow(/BINANCE_WS_URL/)
+    // @ts-expect-error the WebSocket URL is required
+    const withoutWs = () => binance.connections({ rest: urls.rest }, ['BTCUSDT'], ['1m'])
+    expect(withoutWs).toBeTypeOf('function')
   })
 })
 

@@ -1,6 +1,7 @@
 import type { Interval } from '@takashi/schemas'
-import type { ConnectionSpec, ExchangeUrls, StreamSpec } from '../adapter.ts'
+import type { ConnectionSpec, StreamSpec } from '../adapter.ts'
 import { streamSymbol } from './symbols.ts'
+import type { BinanceUrls } from './urls.ts'
 
 /** Binance closes connections that ask for more streams than this. */
 export const MAX_STREAMS_PER_CONNECTION = 200
@@ -30,13 +31,11 @@ export function symbolStreams(symbol: string, intervals: readonly Interval[]): S
  * one connection; a new connection starts when the next symbol would pass 200 streams.
  */
 export function createConnections(
-  urls: ExchangeUrls,
+  urls: BinanceUrls,
   symbols: readonly string[],
   intervals: readonly Interval[]
 ): ConnectionSpec[] {
-  const base = urls.BINANCE_WS_URL
-  if (base === undefined || base === '') throw new Error('BINANCE_WS_URL is not set')
-  const root = base.replace(/\/+$/, '')
+  const root = urls.ws.replace(/\/+$/, '')
 
   const groups: StreamSpec[][] = []
   let current: StreamSpec[] = []

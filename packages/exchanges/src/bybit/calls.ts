@@ -5,7 +5,7 @@ import type {
   OpenInterest,
   SpikeTimeframe,
 } from '@takashi/schemas'
-import type { CandleRequest, MarketInfo, ParseContext, PollSpec, RestClient } from '../adapter.ts'
+import type { CandleRequest, MarketInfo, RestContext, PollSpec, RestClient } from '../adapter.ts'
 import {
   FUNDING_INTERVAL_POLL_MS,
   forEachSymbol,
@@ -47,22 +47,21 @@ async function readInstruments(rest: RestClient): Promise<Map<string, number | u
   return symbols
 }
 
-/** Stores the funding periods the instruments give; returns the symbols that have one. */
+/** Learns the funding periods the instruments give; returns the symbols that have one. */
 function rememberPeriods(
   instruments: Map<string, number | undefined>,
-  ctx: ParseContext
+  ctx: RestContext
 ): Set<string> {
-  const known = new Set<string>()
+  const fundingIntervalHours: Record<string, number> = {}
   for (const [symbol, hours] of instruments) {
-    if (hours === undefined || hours <= 0) continue
-    ctx.market.fundingIntervalHours.set(symbol, hours)
-    known.add(symbol)
+    if (hours !== undefined && hours > 0) fundingIntervalHours[symbol] = hours
   }
-  return known
+  ctx.learn({ fundingIntervalHours })
+  return new Set(Object.keys(fundingIntervalHours))
 }
 
 /** Every trading USDT perpetual; remembers each one's funding period. */
-export async function loadMarkets(rest: RestClient, ctx: ParseContext): Promise<MarketInfo> {
+export async function loadMarkets(rest: RestClient, ctx: RestContext): Promise<MarketInfo> {
   const instruments = await readInstruments(rest)
   rememberPeriods(instruments, ctx)
   return { symbols: new Set(instruments.keys()), restWeightPerMinute: REST_WEIGHT_PER_MINUTE }
@@ -80,21 +79,21 @@ export async function fundingHistory(
 export async function candles(
   rest: RestClient,
   request: CandleRequest,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<Ohlc[]> {
   return parseKlines(await rest.request(klineRequest(request)), request, ctx)
 }
 
-async function ticker(rest: RestClient, symbol: string, ctx: ParseContext) {
+async function ticker(rest: RestClient, symbol: string, ctx: RestContext) {
   const found = parseTicker(await rest.request(tickersRequest(symbol)), symbol)
-  ctx.market.markPrice.set(symbol, Number(found.markPrice))
+  ctx.learn({ markPrice: { [symbol]: Number(found.markPrice) } })
   return found
 }
 
 export async function openInterest(
   rest: RestClient,
   symbol: string,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<OpenInterest> {
   const record = tickerOpenInterest(await ticker(rest, symbol, ctx), symbol, ctx.receivedAt, ctx)
   if (!record) throw new BybitResponseError(PATHS.tickers, `no open interest for ${symbol}`)
@@ -104,7 +103,7 @@ export async function openInterest(
 export async function fundingRate(
   rest: RestClient,
   symbol: string,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<FundingRate> {
   const record = tickerFundingRate(await ticker(rest, symbol, ctx), symbol, ctx.receivedAt, ctx)
   if (!record) throw new BybitResponseError(PATHS.tickers, `no funding rate for ${symbol}`)
@@ -115,7 +114,7 @@ export async function fundingRate(
 export async function openInterestHistory(
   rest: RestClient,
   request: { symbol: string; timeframe: SpikeTimeframe; limit: number },
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<OpenInterest[]> {
   const body = await rest.request(openInterestHistoryRequest(request))
   return parseOpenInterestHistory(body, request.symbol, ctx)

@@ -7,12 +7,13 @@ import {
   openInterest,
   openInterestHistory,
 } from './calls.ts'
-import { parseFrame } from './parse.ts'
+import { createParser } from './parse.ts'
 import { createConnections } from './subscriptions.ts'
 import { BYBIT_INTERVALS, fromNative, toNative } from './symbols.ts'
+import { BYBIT_URL_ENV } from './urls.ts'
 
 /** Bybit v5 linear USDT perpetuals: one public socket per 200 topics, REST /v5/market. */
-export const bybit: ExchangeAdapter = {
+export const bybit: ExchangeAdapter<typeof BYBIT_URL_ENV> = {
   id: 'bybit',
   capabilities: {
     ohlc: true,
@@ -25,8 +26,9 @@ export const bybit: ExchangeAdapter = {
   intervals: BYBIT_INTERVALS,
   toNative,
   fromNative,
+  urlEnv: BYBIT_URL_ENV,
   connections: createConnections,
-  parse: parseFrame,
+  createParser,
   rest: { loadMarkets, candles, openInterest, fundingRate, openInterestHistory },
   polls: createPolls,
 }

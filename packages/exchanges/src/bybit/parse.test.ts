@@ -1,17 +1,22 @@
 import { describe, expect, test } from 'vitest'
-import { recordsOf } from '../adapter.ts'
-import { parseFrame, TICKER_PUBLISH_EVERY_MS } from './parse.ts'
+import { learntOf, recordsOf, type ParseContext, type ParseResult } from '../adapter.ts'
+import { createParser, TICKER_PUBLISH_EVERY_MS } from './parse.ts'
 import { fixtureFrames, RECEIVED_AT, testContext } from './test-fixtures.ts'
+
+/** A frame as the first on a new connection. */
+function parse(frame: string, ctx: ParseContext): ParseResult {
+  return createParser().parse(frame, ctx)
+}
 
 describe('Bybit frames', () => {
   test('publicTrade: the taker side, base size, event ids; inverse contracts are not tracked', () => {
     const [inverse = '', linear = ''] = fixtureFrames('ws_publicTrade_2023-04.jsonl')
     const ctx = testContext(['LTCUSDT', 'BTCUSDT'])
-    expect(parseFrame(inverse, ctx)).toMatchObject({
+    expect(parse(inverse, ctx)).toMatchObject({
       kind: 'ignored',
       stream: 'publicTrade.BTCUSD',
     })
-    expect(parseFrame(linear, ctx)).toEqual({
+    expect(parse(linear, ctx)).toEqual({
       kind: 'records',
       stream: 'publicTrade.LTCUSDT',
       records: [
@@ -36,7 +41,7 @@ describe('Bybit frames', () => {
 
   test('allLiquidation: S is the position side, so Sell is a liquidated short', () => {
     const [frame = ''] = fixtureFrames('ws_allLiquidation_2025-02.jsonl')
-    expect(recordsOf(parseFrame(frame, testContext(['PIPPINUSDT'])))).toEqual([
+    expect(recordsOf(parse(frame, testContext(['PIPPINUSDT'])))).toEqual([
       {
         kind: 'liquidation',
         record: {
@@ -53,7 +58,7 @@ describe('Bybit frames', () => {
       },
     ])
     const buy = frame.replace('"S":"Sell"', '"S":"Buy"')
-    expect(recordsOf(parseFrame(buy, testContext(['PIPPINUSDT'])))[0]?.record).toMatchObject({
+    expect(recordsOf(parse(buy, testContext(['PIPPINUSDT'])))[0]?.record).toMatchObject({
       side: 'long',
     })
   })
@@ -61,7 +66,7 @@ describe('Bybit frames', () => {
   test('kline: open, then confirmed; turnover is the quote volume', () => {
     const [open = '', confirmed = ''] = fixtureFrames('ws_kline_docs.jsonl')
     const ctx = testContext(['BTCUSDT'])
-    expect(parseFrame(open, ctx)).toEqual({
+    expect(parse(open, ctx)).toEqual({
       kind: 'records',
       stream: 'kline.5.BTCUSDT',
       records: [
@@ -85,7 +90,7 @@ describe('Bybit frames', () => {
         },
       ],
     })
-    expect(recordsOf(parseFrame(confirmed, ctx))[0]?.record).toMatchObject({
+    expect(recordsOf(parse(confirmed, ctx))[0]?.record).toMatchObject({
       close: 16680.5,
       volume: 3.581,
       closed: true,
@@ -95,7 +100,9 @@ describe('Bybit frames', () => {
   test('tickers: deltas merge onto the snapshot; OI and funding come from the merged state', () => {
     const [, , snapshot = ''] = fixtureFrames('ws_tickers_snapshot_delta_2023-04.jsonl')
     const ctx = testContext(['BTCUSDT'])
-    expect(recordsOf(parseFrame(snapshot, ctx))).toEqual([
+    const connection = createParser()
+    const first = connection.parse(snapshot, ctx)
+    expect(recordsOf(first)).toEqual([
       {
         kind: 'open_interest',
         record: {
@@ -121,7 +128,7 @@ describe('Bybit frames', () => {
         },
       },
     ])
-    expect(ctx.market.markPrice.get('BTCUSDT')).toBe(28552.81)
+    expect(learntOf(first)).toEqual({ markPrice: { BTCUSDT: 28552.81 } })
 
     // a delta with only the open interest, within a second: remembered, not yet published
     const delta = (ts: number, data: Record<string, string>) =>
@@ -133,13 +140,16 @@ describe('Bybit frames', () => {
         ts,
       })
     const t0 = 1680673821770
-    expect(parseFrame(delta(t0 + 100, { openInterest: '52780.000' }), ctx)).toMatchObject({
+    expect(connection.parse(delta(t0 + 100, { openInterest: '52780.000' }), ctx)).toMatchObject({
       kind: 'ignored',
+      learnt: { markPrice: { BTCUSDT: 28552.81 } },
     })
     // a mark price change a second later publishes the open interest, which alone changed
-    expect(
-      recordsOf(parseFrame(delta(t0 + TICKER_PUBLISH_EVERY_MS, { markPrice: '28600.00' }), ctx))
-    ).toEqual([
+    const marked = connection.parse(
+      delta(t0 + TICKER_PUBLISH_EVERY_MS, { markPrice: '28600.00' }),
+      ctx
+    )
+    expect(recordsOf(marked)).toEqual([
       {
         kind: 'open_interest',
         record: {
@@ -153,12 +163,12 @@ describe('Bybit frames', () => {
         },
       },
     ])
-    expect(ctx.market.markPrice.get('BTCUSDT')).toBe(28600)
+    expect(learntOf(marked)).toEqual({ markPrice: { BTCUSDT: 28600 } })
     // funding fields in a delta: the merged rate with the latest mark and the known period
-    ctx.market.fundingIntervalHours.set('BTCUSDT', 4)
+    ctx.learn({ fundingIntervalHours: { BTCUSDT: 4 } })
     expect(
       recordsOf(
-        parseFrame(delta(t0 + 2 * TICKER_PUBLISH_EVERY_MS, { fundingRate: '-0.0002' }), ctx)
+        connection.parse(delta(t0 + 2 * TICKER_PUBLISH_EVERY_MS, { fundingRate: '-0.0002' }), ctx)
       )
     ).toEqual([
       {
@@ -179,6 +189,7 @@ describe('Bybit frames', () => {
 
   test('tickers: a delta before any snapshot is ignored; singleOpenInterest is preferred', () => {
     const ctx = testContext(['ETHUSDT'])
+    const connection = createParser()
     const frame = (type: string, data: Record<string, string>) =>
       JSON.stringify({
         topic: 'tickers.ETHUSDT',
@@ -186,12 +197,12 @@ describe('Bybit frames', () => {
         data: { symbol: 'ETHUSDT', ...data },
         ts: 5,
       })
-    expect(parseFrame(frame('delta', { openInterest: '10' }), ctx)).toMatchObject({
+    expect(connection.parse(frame('delta', { openInterest: '10' }), ctx)).toMatchObject({
       kind: 'ignored',
       reason: 'delta before any snapshot',
     })
     const records = recordsOf(
-      parseFrame(
+      connection.parse(
         frame('snapshot', {
           markPrice: '2000',
           openInterest: '200',
@@ -210,10 +221,10 @@ describe('Bybit frames', () => {
   test('op frames: pongs of both shapes, acks ignored, a failed subscribe is a venue error', () => {
     const [ack = '', pong = '', failed = '', otherPong = ''] = fixtureFrames('ws_op_frames.jsonl')
     const ctx = testContext(['BTCUSDT'])
-    expect(parseFrame(ack, ctx)).toEqual({ kind: 'ignored', reason: 'subscribe ack' })
-    expect(parseFrame(pong, ctx)).toEqual({ kind: 'pong' })
-    expect(parseFrame(otherPong, ctx)).toEqual({ kind: 'pong' })
-    expect(parseFrame(failed, ctx)).toEqual({
+    expect(parse(ack, ctx)).toEqual({ kind: 'ignored', reason: 'subscribe ack' })
+    expect(parse(pong, ctx)).toEqual({ kind: 'pong' })
+    expect(parse(otherPong, ctx)).toEqual({ kind: 'pong' })
+    expect(parse(failed, ctx)).toEqual({
       kind: 'venue_error',
       message: 'subscribe: Invalid topic :[publicTrade.NOPE]',
     })
@@ -221,15 +232,15 @@ describe('Bybit frames', () => {
 
   test('malformed frames are invalid, never thrown', () => {
     const ctx = testContext(['BTCUSDT'])
-    expect(parseFrame('not json', ctx)).toEqual({ kind: 'invalid', reason: 'not JSON' })
-    expect(parseFrame('{"hello":1}', ctx)).toMatchObject({ kind: 'invalid' })
+    expect(parse('not json', ctx)).toEqual({ kind: 'invalid', reason: 'not JSON' })
+    expect(parse('{"hello":1}', ctx)).toMatchObject({ kind: 'invalid' })
     expect(
-      parseFrame('{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[{"T":1}]}', ctx)
+      parse('{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[{"T":1}]}', ctx)
     ).toEqual({
       kind: 'invalid',
       reason: 'publicTrade.BTCUSDT: 0.s: Invalid input: expected string, received undefined',
     })
-    expect(parseFrame('{"topic":"orderbook.1.BTCUSDT","data":{}}', ctx)).toMatchObject({
+    expect(parse('{"topic":"orderbook.1.BTCUSDT","data":{}}', ctx)).toMatchObject({
       kind: 'ignored',
     })
   })

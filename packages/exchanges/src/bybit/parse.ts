@@ -2,6 +2,7 @@ import type { FundingRate, NormalizedRecord, OpenInterest } from '@takashi/schem
 import {
   liquidationEventId,
   tradeEventId,
+  type FrameParser,
   type ParseContext,
   type ParseResult,
 } from '../adapter.ts'
@@ -20,10 +21,14 @@ import {
 /** Tickers push every 100 ms; open interest and funding are published at most once a second. */
 export const TICKER_PUBLISH_EVERY_MS = 1_000
 
+/** What a connection remembers of each tracked symbol's ticker. */
+type TickerMemories = Map<string, TickerMemory>
+
 type TopicParser = (
   topic: string,
   frame: { type?: string | undefined; ts?: number | undefined; data: unknown },
-  ctx: ParseContext
+  ctx: ParseContext,
+  tickers: TickerMemories
 ) => ParseResult
 
 const topicParsers: Record<string, TopicParser> = {
@@ -33,8 +38,17 @@ const topicParsers: Record<string, TopicParser> = {
   allLiquidation: parseLiquidations,
 }
 
-/** One WebSocket text frame → records. Never throws: bad frames come back as `invalid`. */
-export function parseFrame(frame: string, ctx: ParseContext): ParseResult {
+/** A connection's parser: it merges the connection's ticker deltas onto their snapshots. */
+export function createParser(): FrameParser {
+  const tickers: TickerMemories = new Map()
+  return { parse: (frame, ctx) => parseFrame(frame, ctx, tickers) }
+}
+
+/**
+ * One WebSocket text frame → records, given what this connection saw of each ticker. Never
+ * throws: bad frames come back as `invalid`.
+ */
+export function parseFrame(frame: string, ctx: ParseContext, tickers: TickerMemories): ParseResult {
   let json: unknown
   try {
     json = JSON.parse(frame)
@@ -48,7 +62,7 @@ export function parseFrame(frame: string, ctx: ParseContext): ParseResult {
   const { topic } = data.data
   const parser = topicParsers[topic.split('.')[0] ?? '']
   if (!parser) return { kind: 'ignored', stream: topic, reason: `unhandled topic ${topic}` }
-  return parser(topic, data.data, ctx)
+  return parser(topic, data.data, ctx, tickers)
 }
 
 function parseOp(frame: {
@@ -136,20 +150,21 @@ interface TickerMemory {
 /**
  * A snapshot replaces the symbol's state; a delta carries only changed fields, merged onto the
  * last snapshot ("if a response param is not found in the message, its value has not changed").
- * The state lives in `ctx.market.scratch`, which a reconnect clears; Bybit then sends a snapshot.
+ * The state lives in the connection's parser, which a reconnect replaces; Bybit then sends a
+ * snapshot.
  */
 function parseTicker(
   topic: string,
   frame: { type?: string | undefined; ts?: number | undefined; data: unknown },
-  ctx: ParseContext
+  ctx: ParseContext,
+  tickers: TickerMemories
 ): ParseResult {
   const parsed = BybitTicker.safeParse(frame.data)
   if (!parsed.success) return invalid(topic, parsed.error)
   const update = parsed.data
   const symbol = tracked(update.symbol, ctx)
   if (!symbol) return ignored(topic, `untracked symbol ${update.symbol}`)
-  const key = `tickers:${symbol}`
-  const previous = ctx.market.scratch.get(key) as TickerMemory | undefined
+  const previous = tickers.get(symbol)
   if (frame.type === 'delta' && !previous) return ignored(topic, 'delta before any snapshot')
   const snapshot = frame.type !== 'delta'
   const memory: TickerMemory = {
@@ -168,13 +183,16 @@ function parseTicker(
       ? Number.NEGATIVE_INFINITY
       : (previous?.publishedAt ?? Number.NEGATIVE_INFINITY),
   }
-  ctx.market.scratch.set(key, memory)
+  tickers.set(symbol, memory)
   const { state } = memory
-  if (state.markPrice !== undefined) ctx.market.markPrice.set(symbol, Number(state.markPrice))
+  // the merged mark price is learnt whether or not this frame is published
+  const learnt = state.markPrice !== undefined && {
+    learnt: { markPrice: { [symbol]: Number(state.markPrice) } },
+  }
 
   const at = frame.ts ?? ctx.receivedAt
   if (at - memory.publishedAt < TICKER_PUBLISH_EVERY_MS)
-    return ignored(topic, 'published < 1 s ago')
+    return { ...ignored(topic, 'published < 1 s ago'), ...learnt }
   const records: NormalizedRecord[] = []
   const openInterest = tickerOpenInterest(state, symbol, at, ctx)
   if (memory.openInterestDirty && openInterest) {
@@ -186,9 +204,10 @@ function parseTicker(
     records.push({ kind: 'funding_rate', record: funding })
     memory.fundingDirty = false
   }
-  if (records.length === 0) return ignored(topic, 'no open interest or funding change')
+  if (records.length === 0)
+    return { ...ignored(topic, 'no open interest or funding change'), ...learnt }
   memory.publishedAt = at
-  return { kind: 'records', stream: topic, records }
+  return { kind: 'records', stream: topic, records, ...learnt }
 }
 
 function mergeDefined(state: BybitTicker, update: BybitTicker): BybitTicker {
@@ -299,7 +318,7 @@ function found(topic: string, records: NormalizedRecord[]): ParseResult {
   return { kind: 'records', stream: topic, records }
 }
 
-function ignored(stream: string, reason: string): ParseResult {
+function ignored(stream: string, reason: string): ParseResult & { kind: 'ignored' } {
   return { kind: 'ignored', stream, reason }
 }
 

@@ -2,13 +2,13 @@ import { describe, expect, test } from 'vitest'
 import { createConnections, MAX_TOPICS_PER_CONNECTION, PING_FRAME } from './subscriptions.ts'
 import { fromNative, intervalFromNative, toNative } from './symbols.ts'
 
-const URLS = { BYBIT_WS_URL: 'wss://stream.bybit.com/v5/public/linear' }
+const URLS = { ws: 'wss://stream.bybit.com/v5/public/linear', rest: 'https://api.bybit.com' }
 
 describe('Bybit subscriptions', () => {
   test("a symbol's topics, ten per subscribe frame, with the 20 s ping", () => {
     const [connection, ...rest] = createConnections(URLS, ['BTCUSDT', 'ETHUSDT'], ['1m', '1h'])
     expect(rest).toEqual([])
-    expect(connection?.url).toBe(URLS.BYBIT_WS_URL)
+    expect(connection?.url).toBe(URLS.ws)
     expect(connection?.streams.map((s) => s.name)).toEqual([
       'tickers.BTCUSDT',
       'publicTrade.BTCUSDT',
@@ -44,7 +44,12 @@ describe('Bybit subscriptions', () => {
     expect(connections.map((c) => c.streams.length)).toEqual([200, 40])
     expect(connections.every((c) => c.streams.length <= MAX_TOPICS_PER_CONNECTION)).toBe(true)
     expect(connections.flatMap((c) => c.subscribe)).toHaveLength(24)
-    expect(() => createConnections({}, symbols, ['1m'])).toThrow('BYBIT_WS_URL is not set')
+  })
+
+  test('a missing URL is a type error', () => {
+    // @ts-expect-error the WebSocket URL is required
+    const withoutWs = () => createConnections({ rest: URLS.rest }, ['BTCUSDT'], ['1m'])
+    expect(withoutWs).toBeTypeOf('function')
   })
 
   test('symbols and intervals', () => {

@@ -1,6 +1,7 @@
 import type { Interval } from '@takashi/schemas'
-import type { ConnectionSpec, ExchangeUrls, StreamSpec } from '../adapter.ts'
+import type { ConnectionSpec, StreamSpec } from '../adapter.ts'
 import { BYBIT_INTERVALS, intervalToNative, toNative } from './symbols.ts'
+import type { BybitUrls } from './urls.ts'
 
 /** Topics kept on one socket: well inside the 21,000-character `args` limit per request. */
 export const MAX_TOPICS_PER_CONNECTION = 200
@@ -41,12 +42,11 @@ export function subscribeFrame(topics: readonly string[]): string {
  * topics never straddle two sockets.
  */
 export function createConnections(
-  urls: ExchangeUrls,
+  urls: BybitUrls,
   symbols: readonly string[],
   intervals: readonly Interval[]
 ): ConnectionSpec[] {
-  const url = urls.BYBIT_WS_URL
-  if (url === undefined || url === '') throw new Error('BYBIT_WS_URL is not set')
+  const url = urls.ws
   const served = intervals.filter((interval) => BYBIT_INTERVALS.includes(interval))
 
   const groups: StreamSpec[][] = []

@@ -1,5 +1,5 @@
 import type { FundingRate, Ohlc, OpenInterest } from '@takashi/schemas'
-import type { CandleRequest, MarketInfo, ParseContext, PollSpec, RestClient } from '../adapter.ts'
+import type { CandleRequest, MarketInfo, RestContext, PollSpec, RestClient } from '../adapter.ts'
 import { fundingIntervalPoll, type FundingPoint } from '../funding-history.ts'
 import {
   assetCtxOf,
@@ -25,7 +25,7 @@ export async function loadMarkets(rest: RestClient): Promise<MarketInfo> {
 export async function candles(
   rest: RestClient,
   request: CandleRequest,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<Ohlc[]> {
   const body = await rest.request(candleSnapshotRequest(request, ctx.receivedAt))
   return parseCandleSnapshot(body, request, ctx)
@@ -35,20 +35,20 @@ export async function candles(
 async function assetCtx(
   rest: RestClient,
   symbol: string,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<HyperliquidPerpAssetCtx> {
   const found = assetCtxOf(
     parseMetaAndAssetCtxs(await rest.request(metaAndAssetCtxsRequest())),
     symbol
   )
-  ctx.market.markPrice.set(symbol, Number(found.markPx))
+  ctx.learn({ markPrice: { [symbol]: Number(found.markPx) } })
   return found
 }
 
 export async function openInterest(
   rest: RestClient,
   symbol: string,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<OpenInterest> {
   return toOpenInterest(await assetCtx(rest, symbol, ctx), symbol, ctx)
 }
@@ -56,7 +56,7 @@ export async function openInterest(
 export async function fundingRate(
   rest: RestClient,
   symbol: string,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<FundingRate> {
   return toFundingRate(await assetCtx(rest, symbol, ctx), symbol, ctx)
 }
@@ -71,7 +71,7 @@ const FUNDING_HISTORY_WINDOW_MS = 24 * 3_600_000
 export async function fundingHistory(
   rest: RestClient,
   symbol: string,
-  ctx: Pick<ParseContext, 'receivedAt'>
+  ctx: Pick<RestContext, 'receivedAt'>
 ): Promise<FundingPoint[]> {
   const startTime = ctx.receivedAt - FUNDING_HISTORY_WINDOW_MS
   return parseFundingHistory(await rest.request(fundingHistoryRequest({ symbol, startTime })))

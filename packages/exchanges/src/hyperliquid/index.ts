@@ -1,11 +1,12 @@
 import type { ExchangeAdapter } from '../adapter.ts'
 import { candles, createPolls, fundingRate, loadMarkets, openInterest } from './calls.ts'
-import { parseFrame } from './parse.ts'
+import { createParser } from './parse.ts'
 import { createConnections } from './subscriptions.ts'
 import { fromNative, HYPERLIQUID_INTERVALS, toNative } from './symbols.ts'
+import { HYPERLIQUID_URL_ENV } from './urls.ts'
 
 /** Hyperliquid perpetuals: one WebSocket with a subscription per coin and channel, REST POST /info. */
-export const hyperliquid: ExchangeAdapter = {
+export const hyperliquid: ExchangeAdapter<typeof HYPERLIQUID_URL_ENV> = {
   id: 'hyperliquid',
   capabilities: {
     ohlc: true,
@@ -19,8 +20,9 @@ export const hyperliquid: ExchangeAdapter = {
   intervals: HYPERLIQUID_INTERVALS,
   toNative,
   fromNative,
+  urlEnv: HYPERLIQUID_URL_ENV,
   connections: createConnections,
-  parse: parseFrame,
+  createParser,
   rest: { loadMarkets, candles, openInterest, fundingRate },
   polls: createPolls,
 }

@@ -1,14 +1,20 @@
 import { describe, expect, test } from 'vitest'
 import { FundingRate, LargeTrade, Ohlc, OpenInterest } from '@takashi/schemas'
-import { recordsOf, type ParseResult } from '../adapter.ts'
+import { recordsOf, type ParseContext, type ParseResult } from '../adapter.ts'
 import { hyperliquid } from './index.ts'
 import { fixtureFrames, fixtureText, RECEIVED_AT, testContext } from './test-fixtures.ts'
 
 const FIXTURE_SYMBOLS = ['BTCUSDT', 'FXSUSDT', 'MOODENGUSDT', '1000PEPEUSDT']
 
+/** A frame as the first on a new connection. */
+function parse(frame: string, ctx: ParseContext): ParseResult {
+  return hyperliquid.createParser().parse(frame, ctx)
+}
+
 function parseAll(name: string, symbols = FIXTURE_SYMBOLS): ParseResult[] {
   const ctx = testContext(symbols)
-  return fixtureFrames(name).map((frame) => hyperliquid.parse(frame, ctx))
+  const connection = hyperliquid.createParser()
+  return fixtureFrames(name).map((frame) => connection.parse(frame, ctx))
 }
 
 const schemaOf = {
@@ -71,19 +77,19 @@ describe('trades', () => {
     const frame =
       '{"channel":"trades","data":[{"coin":"kPEPE","side":"A","px":"0.011399","sz":"52310.0",' +
       '"time":1730160007000,"hash":"0x00","tid":12,"users":["0xa","0xb"]}]}'
-    expect(recordsOf(hyperliquid.parse(frame, testContext(FIXTURE_SYMBOLS)))).toEqual([
+    expect(recordsOf(parse(frame, testContext(FIXTURE_SYMBOLS)))).toEqual([
       trade('1000PEPEUSDT', '12', 'sell', 0.011399, 52310, 1730160007000),
     ])
   })
 
   test('an empty push is ignored; untracked coins are ignored with their stream', () => {
     const ctx = testContext(['BTCUSDT'])
-    expect(hyperliquid.parse('{"channel":"trades","data":[]}', ctx)).toEqual({
+    expect(parse('{"channel":"trades","data":[]}', ctx)).toEqual({
       kind: 'ignored',
       reason: 'empty trades push',
     })
     const [fxs] = fixtureFrames('ws_trades_2024-10.jsonl')
-    expect(hyperliquid.parse(fxs!, ctx)).toEqual({
+    expect(parse(fxs!, ctx)).toEqual({
       kind: 'ignored',
       stream: 'trades:FXS',
       reason: 'untracked coin FXS',
@@ -95,12 +101,13 @@ describe('activeAssetCtx', () => {
   test('real perp frame: open interest × mark, hourly funding, next whole hour; mark remembered', () => {
     const ctx = testContext(FIXTURE_SYMBOLS)
     const [perp] = fixtureFrames('ws_activeAssetCtx_perp_and_spot.jsonl')
-    const result = hyperliquid.parse(perp!, ctx)
+    const result = parse(perp!, ctx)
     // 1_700_000_000_000 is 22:13:20 UTC; the next funding is at 23:00
     const nextHour = 1_700_002_800_000
     expect(result).toEqual({
       kind: 'records',
       stream: 'activeAssetCtx:MOODENG',
+      learnt: { markPrice: { MOODENGUSDT: 0.19963 } },
       records: [
         {
           kind: 'open_interest',
@@ -128,7 +135,6 @@ describe('activeAssetCtx', () => {
         },
       ],
     })
-    expect(ctx.market.markPrice.get('MOODENGUSDT')).toBe(0.19963)
     expectValid([result])
     expect(result).toMatchSnapshot()
   })
@@ -136,15 +142,14 @@ describe('activeAssetCtx', () => {
   test('on the hour exactly, the next funding is an hour later', () => {
     const ctx = testContext(FIXTURE_SYMBOLS, 1_700_002_800_000)
     const [perp] = fixtureFrames('ws_activeAssetCtx_perp_and_spot.jsonl')
-    const [, funding] = recordsOf(hyperliquid.parse(perp!, ctx))
+    const [, funding] = recordsOf(parse(perp!, ctx))
     expect(funding?.record).toMatchObject({ next_funding_time: 1_700_006_400_000 })
   })
 
-  test('the spot context is ignored and sets no mark price', () => {
+  test('the spot context is ignored and teaches no mark price', () => {
     const ctx = testContext(FIXTURE_SYMBOLS)
     const [, spot] = fixtureFrames('ws_activeAssetCtx_perp_and_spot.jsonl')
-    expect(hyperliquid.parse(spot!, ctx)).toEqual({ kind: 'ignored', reason: 'spot asset context' })
-    expect(ctx.market.markPrice.size).toBe(0)
+    expect(parse(spot!, ctx)).toEqual({ kind: 'ignored', reason: 'spot asset context' })
   })
 })
 
@@ -165,11 +170,12 @@ describe('candle', () => {
 
   test('open candles update; the next open time closes the previous one from what was seen', () => {
     const ctx = testContext(['BTCUSDT'])
+    const connection = hyperliquid.createParser()
     const frames = fixtureFrames('ws_candle_1m.jsonl')
     const at = [first + 10_000, first + 20_000, second + 1_000, second + 30_000]
     const results = frames.map((frame, index) => {
       ctx.receivedAt = at[index]!
-      return hyperliquid.parse(frame, ctx)
+      return connection.parse(frame, ctx)
     })
     expect(results.map((result) => result.kind === 'records' && result.stream)).toEqual(
       Array(4).fill('candle:BTC:1m')
@@ -237,8 +243,9 @@ describe('candle', () => {
 
   test('a candle received after its close time is closed, and is not closed a second time', () => {
     const ctx = testContext(['BTCUSDT'], second + 5_000)
+    const connection = hyperliquid.createParser()
     const [one, , next] = fixtureFrames('ws_candle_1m.jsonl')
-    expect(recordsOf(hyperliquid.parse(one!, ctx))).toEqual([
+    expect(recordsOf(connection.parse(one!, ctx))).toEqual([
       ohlc({
         timestamp: first,
         received_at: second + 5_000,
@@ -251,40 +258,40 @@ describe('candle', () => {
         closed: true,
       }),
     ])
-    expect(recordsOf(hyperliquid.parse(next!, ctx)).map(({ record }) => record.timestamp)).toEqual([
+    expect(recordsOf(connection.parse(next!, ctx)).map(({ record }) => record.timestamp)).toEqual([
       second,
     ])
   })
 
-  test('after a reconnect (scratch cleared) nothing is closed from the old connection', () => {
+  test('after a reconnect (a new parser) nothing is closed from the old connection', () => {
     const ctx = testContext(['BTCUSDT'], first + 10_000)
     const [one, , next] = fixtureFrames('ws_candle_1m.jsonl')
-    hyperliquid.parse(one!, ctx)
-    ctx.market.scratch.clear()
+    hyperliquid.createParser().parse(one!, ctx)
     ctx.receivedAt = second + 1_000
-    expect(recordsOf(hyperliquid.parse(next!, ctx))).toHaveLength(1)
+    expect(recordsOf(hyperliquid.createParser().parse(next!, ctx))).toHaveLength(1)
   })
 
   test('a late older candle does not replace the newest one of the series', () => {
     const ctx = testContext(['BTCUSDT'], second + 1_000)
+    const connection = hyperliquid.createParser()
     const [one, , next] = fixtureFrames('ws_candle_1m.jsonl')
-    hyperliquid.parse(next!, ctx)
-    expect(recordsOf(hyperliquid.parse(one!, ctx)).map(({ record }) => record.timestamp)).toEqual([
+    connection.parse(next!, ctx)
+    expect(recordsOf(connection.parse(one!, ctx)).map(({ record }) => record.timestamp)).toEqual([
       first,
     ])
-    const again = recordsOf(hyperliquid.parse(next!, ctx))
+    const again = recordsOf(connection.parse(next!, ctx))
     expect(again.map(({ record }) => record.timestamp)).toEqual([second])
   })
 
   test('8h candles (not a takashi interval) and untracked coins are ignored with their stream', () => {
     const [frame] = fixtureFrames('ws_candle_1m.jsonl')
     const ctx = testContext(['BTCUSDT'])
-    expect(hyperliquid.parse(frame!.replace('"i":"1m"', '"i":"8h"'), ctx)).toEqual({
+    expect(parse(frame!.replace('"i":"1m"', '"i":"8h"'), ctx)).toEqual({
       kind: 'ignored',
       stream: 'candle:BTC:8h',
       reason: 'unserved interval 8h',
     })
-    expect(hyperliquid.parse(frame!, testContext(['ETHUSDT']))).toEqual({
+    expect(parse(frame!, testContext(['ETHUSDT']))).toEqual({
       kind: 'ignored',
       stream: 'candle:BTC:1m',
       reason: 'untracked coin BTC',
@@ -296,16 +303,14 @@ describe('frames that carry no records', () => {
   const ctx = () => testContext(FIXTURE_SYMBOLS)
 
   test('the text greeting is ignored, never invalid', () => {
-    expect(hyperliquid.parse(fixtureText('ws_greeting.txt'), ctx())).toEqual({
+    expect(parse(fixtureText('ws_greeting.txt'), ctx())).toEqual({
       kind: 'ignored',
       reason: 'greeting',
     })
   })
 
   test('acks are ignored, pong is a pong, error frames are venue errors', () => {
-    expect(
-      fixtureFrames('ws_control.jsonl').map((frame) => hyperliquid.parse(frame, ctx()))
-    ).toEqual([
+    expect(fixtureFrames('ws_control.jsonl').map((frame) => parse(frame, ctx()))).toEqual([
       { kind: 'ignored', reason: 'subscription ack' },
       { kind: 'pong' },
       {
@@ -313,7 +318,7 @@ describe('frames that carry no records', () => {
         message: 'Invalid subscription {"type":"candle","coin":"BTC","interval":"6h"}',
       },
     ])
-    expect(hyperliquid.parse('{"channel":"error","data":{"code":1}}', ctx())).toEqual({
+    expect(parse('{"channel":"error","data":{"code":1}}', ctx())).toEqual({
       kind: 'venue_error',
       message: '{"code":1}',
     })
@@ -330,10 +335,7 @@ describe('frames that carry no records', () => {
   })
 
   test('a user fill carrying a liquidation is private data: ignored, never a liquidation', () => {
-    const result = hyperliquid.parse(
-      fixtureText('ws_user_fill_with_liquidation_nautilus.json'),
-      ctx()
-    )
+    const result = parse(fixtureText('ws_user_fill_with_liquidation_nautilus.json'), ctx())
     expect(result).toEqual({ kind: 'ignored', reason: 'unhandled channel user' })
   })
 
@@ -344,30 +346,30 @@ describe('frames that carry no records', () => {
     ['null', 'null', 'no channel'],
     ['no channel', '{"data":[]}', 'no channel'],
   ])('%s is invalid', (_name, frame, reason) => {
-    expect(hyperliquid.parse(frame, ctx())).toEqual({ kind: 'invalid', reason })
+    expect(parse(frame, ctx())).toEqual({ kind: 'invalid', reason })
   })
 
   test('wrong shapes are invalid, naming the channel and field', () => {
     const [btc] = fixtureFrames('ws_trades_2024-10.jsonl').slice(3)
-    expect(hyperliquid.parse(btc!.replace('"side":"B"', '"side":"X"'), ctx())).toMatchObject({
+    expect(parse(btc!.replace('"side":"B"', '"side":"X"'), ctx())).toMatchObject({
       kind: 'invalid',
       reason: expect.stringMatching(/^trades: 0\.side: /) as unknown,
     })
-    expect(hyperliquid.parse(btc!.replace('"px":"69998.0"', '"px":"abc"'), ctx())).toEqual({
+    expect(parse(btc!.replace('"px":"69998.0"', '"px":"abc"'), ctx())).toEqual({
       kind: 'invalid',
       reason: 'trades: 0.px: expected a decimal string',
     })
-    expect(hyperliquid.parse('{"channel":"trades","data":{}}', ctx())).toMatchObject({
+    expect(parse('{"channel":"trades","data":{}}', ctx())).toMatchObject({
       kind: 'invalid',
       reason: expect.stringMatching(/^trades: /) as unknown,
     })
     const [perp] = fixtureFrames('ws_activeAssetCtx_perp_and_spot.jsonl')
-    expect(hyperliquid.parse(perp!.replace('"markPx":"0.19963",', ''), ctx())).toMatchObject({
+    expect(parse(perp!.replace('"markPx":"0.19963",', ''), ctx())).toMatchObject({
       kind: 'invalid',
       reason: expect.stringMatching(/^activeAssetCtx: ctx\.markPx: /) as unknown,
     })
     const [candle] = fixtureFrames('ws_candle_1m.jsonl')
-    expect(hyperliquid.parse(candle!.replace('"n":41', '"n":"41"'), ctx())).toMatchObject({
+    expect(parse(candle!.replace('"n":41', '"n":"41"'), ctx())).toMatchObject({
       kind: 'invalid',
       reason: expect.stringMatching(/^candle: /) as unknown,
     })
@@ -383,7 +385,7 @@ describe('frames that carry no records', () => {
     const kinds = new Set<string>()
     for (const frame of names.flatMap((name) => fixtureFrames(name))) {
       for (let end = 0; end < frame.length; end += 5) {
-        kinds.add(hyperliquid.parse(frame.slice(0, end), ctx()).kind)
+        kinds.add(parse(frame.slice(0, end), ctx()).kind)
       }
     }
     expect([...kinds]).toEqual(['invalid'])

@@ -1,5 +1,6 @@
 import type { FundingRate, NormalizedRecord, Ohlc, OpenInterest } from '@takashi/schemas'
-import { tradeEventId, type MarketState, type ParseContext, type ParseResult } from '../adapter.ts'
+import { tradeEventId, type FrameParser, type ParseContext, type ParseResult } from '../adapter.ts'
+import type { MarketFacts } from '../market.ts'
 import { streamName } from './subscriptions.ts'
 import { fromNative, intervalFromNative } from './symbols.ts'
 import {
@@ -19,7 +20,10 @@ const HOUR_MS = 3_600_000
 /** Sent as plain text when a socket opens (the official SDK skips it). */
 export const GREETING = 'Websocket connection established.'
 
-type ChannelParser = (data: unknown, ctx: ParseContext) => ParseResult
+/** What a connection remembers of each candle series, by `candle:<coin>:<interval>`. */
+type CandleMemories = Map<string, CandleMemory>
+
+type ChannelParser = (data: unknown, ctx: ParseContext, candles: CandleMemories) => ParseResult
 
 const channelParsers: Record<string, ChannelParser> = {
   trades: parseTrades,
@@ -33,8 +37,17 @@ const IGNORED_CHANNELS: Record<string, string> = {
   activeSpotAssetCtx: 'spot asset context',
 }
 
-/** One WebSocket text frame → records. Never throws: bad frames come back as `invalid`. */
-export function parseFrame(frame: string, ctx: ParseContext): ParseResult {
+/** A connection's parser: it remembers the connection's open candles, to close them. */
+export function createParser(): FrameParser {
+  const candles: CandleMemories = new Map()
+  return { parse: (frame, ctx) => parseFrame(frame, ctx, candles) }
+}
+
+/**
+ * One WebSocket text frame → records, given what this connection saw of each candle series.
+ * Never throws: bad frames come back as `invalid`.
+ */
+export function parseFrame(frame: string, ctx: ParseContext, candles: CandleMemories): ParseResult {
   if (frame.trim() === GREETING) return { kind: 'ignored', reason: 'greeting' }
   let json: unknown
   try {
@@ -51,7 +64,7 @@ export function parseFrame(frame: string, ctx: ParseContext): ParseResult {
     return { kind: 'venue_error', message: typeof data === 'string' ? data : JSON.stringify(data) }
   }
   const parser = channelParsers[channel]
-  if (parser) return parser(data, ctx)
+  if (parser) return parser(data, ctx, candles)
   return { kind: 'ignored', reason: IGNORED_CHANNELS[channel] ?? `unhandled channel ${channel}` }
 }
 
@@ -89,14 +102,14 @@ function parseTrades(data: unknown, ctx: ParseContext): ParseResult {
   return { kind: 'records', stream: name, records }
 }
 
-/** What the parser remembers of a candle series, per connection (cleared on reconnect). */
+/** What the parser remembers of a candle series, per connection (a reconnect starts afresh). */
 interface CandleMemory {
   record: Ohlc
   /** already sent with `closed: true` */
   closed: boolean
 }
 
-function parseCandles(data: unknown, ctx: ParseContext): ParseResult {
+function parseCandles(data: unknown, ctx: ParseContext, candles: CandleMemories): ParseResult {
   const parsed = HyperliquidCandleData.safeParse(data)
   if (!parsed.success) return invalid('candle', parsed.error)
   const first = parsed.data[0]
@@ -109,7 +122,7 @@ function parseCandles(data: unknown, ctx: ParseContext): ParseResult {
     const interval = intervalFromNative(candle.i)
     const canonical = tracked(candle.s, ctx)
     if (interval === null || canonical === null) continue
-    records.push(...candleRecords(candle, canonical, interval, ctx))
+    records.push(...candleRecords(candle, canonical, interval, ctx, candles))
   }
   if (records.length === 0) return ignored(name, `unserved interval ${first.i}`)
   return { kind: 'records', stream: name, records }
@@ -124,10 +137,11 @@ function candleRecords(
   candle: HyperliquidCandle,
   symbol: string,
   interval: Ohlc['interval'],
-  ctx: ParseContext
+  ctx: ParseContext,
+  candles: CandleMemories
 ): NormalizedRecord[] {
   const key = `candle:${candle.s}:${candle.i}`
-  const previous = ctx.market.scratch.get(key) as CandleMemory | undefined
+  const previous = candles.get(key)
   const record: Ohlc = {
     exchange: 'hyperliquid',
     symbol,
@@ -154,7 +168,7 @@ function candleRecords(
   out.push({ kind: 'ohlc', record })
   // an older candle arriving late must not replace the series' newest
   if (!previous || previous.record.timestamp <= candle.t) {
-    ctx.market.scratch.set(key, { record, closed: record.closed } satisfies CandleMemory)
+    candles.set(key, { record, closed: record.closed })
   }
   return out
 }
@@ -166,13 +180,13 @@ function parseActiveAssetCtx(data: unknown, ctx: ParseContext): ParseResult {
   const name = streamName.activeAssetCtx(coin)
   const symbol = tracked(coin, ctx)
   if (!symbol) return ignored(name, `untracked coin ${coin}`)
-  // The one piece of state a parser keeps: the mark price other records are priced at.
-  ctx.market.markPrice.set(symbol, Number(parsed.data.ctx.markPx))
   // The context carries no time of its own: the receive time stands in as the event time.
   const at = ctx.receivedAt
   return {
     kind: 'records',
     stream: name,
+    // the mark price other records are priced at
+    learnt: { markPrice: { [symbol]: Number(parsed.data.ctx.markPx) } },
     records: [
       { kind: 'open_interest', record: assetCtxOpenInterest(parsed.data.ctx, symbol, at) },
       {
@@ -214,7 +228,7 @@ export function assetCtxFundingRate(
   assetCtx: HyperliquidPerpAssetCtx,
   symbol: string,
   at: number,
-  market: Pick<MarketState, 'fundingIntervalHours'>
+  market: Pick<MarketFacts, 'fundingIntervalHours'>
 ): FundingRate {
   const hours = market.fundingIntervalHours.get(symbol) ?? FUNDING_INTERVAL_HOURS
   return {

@@ -2,10 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { INTERVALS } from '@takashi/schemas'
 import { hyperliquid } from './index.ts'
 
-const urls = {
-  HYPERLIQUID_WS_URL: 'ws://127.0.0.1:9000/ws',
-  HYPERLIQUID_REST_URL: 'http://127.0.0.1:9001',
-}
+const urls = { ws: 'ws://127.0.0.1:9000/ws', rest: 'http://127.0.0.1:9001' }
 
 describe('connections', () => {
   test('one socket at the URL as given; one subscribe frame per coin and channel', () => {
@@ -48,7 +45,7 @@ describe('connections', () => {
 
   test('the URL is not rewritten (wss, trailing path) and subscribe spacing stays at 60 ms', () => {
     const [spec] = hyperliquid.connections(
-      { HYPERLIQUID_WS_URL: 'wss://api.hyperliquid-testnet.xyz/ws' },
+      { ws: 'wss://api.hyperliquid-testnet.xyz/ws', rest: urls.rest },
       ['ETHUSDT'],
       []
     )
@@ -74,9 +71,11 @@ describe('connections', () => {
     for (const spec of specs) expect(spec.streams).toHaveLength(spec.subscribe.length)
   })
 
-  test('symbols with no Hyperliquid form are skipped; a missing URL is a configuration error', () => {
+  test('symbols with no Hyperliquid form are skipped; a missing URL is a type error', () => {
     expect(hyperliquid.connections(urls, ['BTCUSDC'], ['1m'])).toEqual([])
-    expect(() => hyperliquid.connections({}, ['BTCUSDT'], ['1m'])).toThrow(/HYPERLIQUID_WS_URL/)
+    // @ts-expect-error the WebSocket URL is required
+    const withoutWs = () => hyperliquid.connections({ rest: urls.rest }, ['BTCUSDT'], ['1m'])
+    expect(withoutWs).toBeTypeOf('function')
   })
 })
 

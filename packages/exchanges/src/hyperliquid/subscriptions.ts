@@ -1,6 +1,7 @@
 import type { Interval } from '@takashi/schemas'
-import type { ConnectionSpec, ExchangeUrls, StreamSpec } from '../adapter.ts'
+import type { ConnectionSpec, StreamSpec } from '../adapter.ts'
 import { HYPERLIQUID_INTERVALS, toNative } from './symbols.ts'
+import type { HyperliquidUrls } from './urls.ts'
 
 /** Subscriptions kept on one socket (Hyperliquid allows 1000 per IP and 10 sockets). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 250
@@ -57,12 +58,11 @@ export function subscribeFrame(subscription: HyperliquidSubscription): string {
  * subscriptions never straddle two sockets. Intervals Hyperliquid lacks (6h) are skipped.
  */
 export function createConnections(
-  urls: ExchangeUrls,
+  urls: HyperliquidUrls,
   symbols: readonly string[],
   intervals: readonly Interval[]
 ): ConnectionSpec[] {
-  const url = urls.HYPERLIQUID_WS_URL
-  if (url === undefined || url === '') throw new Error('HYPERLIQUID_WS_URL is not set')
+  const url = urls.ws
   const served = intervals.filter((interval) => HYPERLIQUID_INTERVALS.includes(interval))
 
   const groups: Planned[][] = []

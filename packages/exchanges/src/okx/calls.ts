@@ -5,7 +5,7 @@ import type {
   OpenInterest,
   SpikeTimeframe,
 } from '@takashi/schemas'
-import type { CandleRequest, MarketInfo, ParseContext, PollSpec, RestClient } from '../adapter.ts'
+import type { CandleRequest, MarketInfo, RestContext, PollSpec, RestClient } from '../adapter.ts'
 import { OkxResponseError } from './errors.ts'
 import { toFundingRate, toOpenInterest } from './parse.ts'
 import {
@@ -28,33 +28,31 @@ import {
 // The adapter's REST calls: requests through the ingestor's client, then pure parsers.
 
 /** Live USDT swaps; remembers each one's contract size, which every size conversion needs. */
-export async function loadMarkets(rest: RestClient, ctx: ParseContext): Promise<MarketInfo> {
+export async function loadMarkets(rest: RestClient, ctx: RestContext): Promise<MarketInfo> {
   const sizes = parseInstruments(await rest.request(instrumentsRequest()))
-  for (const [symbol, size] of sizes) ctx.market.contractSize.set(symbol, size)
+  ctx.learn({ contractSize: Object.fromEntries(sizes) })
   return { symbols: new Set(sizes.keys()), restWeightPerMinute: REST_WEIGHT_PER_MINUTE }
 }
 
 export async function candles(
   rest: RestClient,
   request: CandleRequest,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<Ohlc[]> {
   const call = candlesRequest(request, ctx.receivedAt)
   return parseCandles(await rest.request(call), request, ctx, call.path)
 }
 
-async function markPrice(rest: RestClient, symbol: string, ctx: ParseContext): Promise<void> {
+async function markPrice(rest: RestClient, symbol: string, ctx: RestContext): Promise<void> {
   if (ctx.market.markPrice.has(symbol)) return
-  ctx.market.markPrice.set(
-    symbol,
-    parseMarkPrice(await rest.request(markPriceRequest(symbol)), symbol)
-  )
+  const price = parseMarkPrice(await rest.request(markPriceRequest(symbol)), symbol)
+  ctx.learn({ markPrice: { [symbol]: price } })
 }
 
 export async function openInterest(
   rest: RestClient,
   symbol: string,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<OpenInterest> {
   const item = parseOpenInterestItem(await rest.request(openInterestRequest(symbol)), symbol)
   if (item.oiUsd === undefined) await markPrice(rest, symbol, ctx)
@@ -67,7 +65,7 @@ export async function openInterest(
 export async function fundingRate(
   rest: RestClient,
   symbol: string,
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<FundingRate> {
   const item = parseFundingRateItem(await rest.request(fundingRateRequest(symbol)), symbol)
   await markPrice(rest, symbol, ctx)
@@ -80,7 +78,7 @@ export async function fundingRate(
 export async function openInterestHistory(
   rest: RestClient,
   request: { symbol: string; timeframe: SpikeTimeframe; limit: number },
-  ctx: ParseContext
+  ctx: RestContext
 ): Promise<OpenInterest[]> {
   return parseOpenInterestHistory(
     await rest.request(openInterestHistoryRequest(request)),

@@ -7,12 +7,13 @@ import {
   openInterest,
   openInterestHistory,
 } from './calls.ts'
-import { parseFrame } from './parse.ts'
+import { createParser } from './parse.ts'
 import { createConnections } from './subscriptions.ts'
 import { fromNative, OKX_INTERVALS, toNative } from './symbols.ts'
+import { OKX_URL_ENV } from './urls.ts'
 
 /** OKX v5 USDT swaps: a public socket, a business socket for candles, REST /api/v5. */
-export const okx: ExchangeAdapter = {
+export const okx: ExchangeAdapter<typeof OKX_URL_ENV> = {
   id: 'okx',
   capabilities: {
     ohlc: true,
@@ -25,8 +26,9 @@ export const okx: ExchangeAdapter = {
   intervals: OKX_INTERVALS,
   toNative,
   fromNative,
+  urlEnv: OKX_URL_ENV,
   connections: createConnections,
-  parse: parseFrame,
+  createParser,
   rest: { loadMarkets, candles, openInterest, fundingRate, openInterestHistory },
   polls: createPolls,
 }

@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest'
-import { recordsOf } from '../adapter.ts'
+import { learntOf, recordsOf } from '../adapter.ts'
 import { parseFrame } from './parse.ts'
 import { fixtureFrames, RECEIVED_AT, testContext } from './test-fixtures.ts'
 
 /** A context tracking BTCUSDT with BTC-USDT-SWAP's real contract size, 0.01 BTC. */
 function btc() {
   const ctx = testContext(['BTCUSDT', 'ETHUSDT'])
-  ctx.market.contractSize.set('BTCUSDT', 0.01)
+  ctx.learn({ contractSize: { BTCUSDT: 0.01 } })
   return ctx
 }
 
@@ -43,7 +43,7 @@ describe('OKX frames', () => {
 
   test('trades of futures, inverse swaps and spot pairs are not USDT swaps', () => {
     const ctx = testContext(['BTCUSDT', 'UNIUSDT'])
-    ctx.market.contractSize.set('BTCUSDT', 0.01)
+    ctx.learn({ contractSize: { BTCUSDT: 0.01 } })
     const results = fixtureFrames('ws_trades_mixed_instTypes_2022-05.jsonl').map((f) =>
       parseFrame(f, ctx)
     )
@@ -119,10 +119,14 @@ describe('OKX frames', () => {
     const ctx = testContext(['WNCGUSDT'])
     const [mark = ''] = fixtureFrames('ws_mark-price_2021-12.jsonl')
     const [oi = ''] = fixtureFrames('ws_open-interest_2021-12.jsonl')
-    expect(parseFrame(mark, ctx)).toMatchObject({
+    const marked = parseFrame(mark, ctx)
+    expect(marked).toMatchObject({
       kind: 'ignored',
       stream: 'mark-price:WNCG-USDT-SWAP',
+      learnt: { markPrice: { WNCGUSDT: 2.1729 } },
     })
+    // as the ingestor does: what a frame taught is known when the next one is parsed
+    ctx.learn(learntOf(marked) ?? {})
     expect(recordsOf(parseFrame(oi, ctx))).toEqual([
       {
         kind: 'open_interest',

@@ -2,6 +2,7 @@ import type { FundingRate, NormalizedRecord, OpenInterest } from '@takashi/schem
 import {
   liquidationEventId,
   tradeEventId,
+  type FrameParser,
   type ParseContext,
   type ParseResult,
 } from '../adapter.ts'
@@ -30,6 +31,11 @@ const channelParsers: Record<string, ChannelParser> = {
   'funding-rate': parseFundingRate,
   'mark-price': parseMarkPrice,
   'liquidation-orders': parseLiquidations,
+}
+
+/** A connection's parser; OKX frames need no memory of earlier ones. */
+export function createParser(): FrameParser {
+  return { parse: parseFrame }
 }
 
 /** One WebSocket text frame → records. Never throws: bad frames come back as `invalid`. */
@@ -217,16 +223,18 @@ function parseFundingRate(arg: OkxArg, data: unknown[], ctx: ParseContext): Pars
   return found(stream, records)
 }
 
-/** Mark prices only update the market state that prices open interest and funding. */
+/** Mark prices yield no records: they are learnt, to price open interest and funding. */
 function parseMarkPrice(arg: OkxArg, data: unknown[], ctx: ParseContext): ParseResult {
   const stream = streamOf(arg)
+  const markPrice: Record<string, number> = {}
   for (const item of data) {
     const parsed = OkxMarkPrice.safeParse(item)
     if (!parsed.success) return invalid(stream, parsed.error)
     const symbol = tracked(parsed.data.instId, ctx)
-    if (symbol) ctx.market.markPrice.set(symbol, Number(parsed.data.markPx))
+    if (symbol) markPrice[symbol] = Number(parsed.data.markPx)
   }
-  return ignored(stream, 'mark price kept for pricing')
+  const result = ignored(stream, 'mark price kept for pricing')
+  return Object.keys(markPrice).length > 0 ? { ...result, learnt: { markPrice } } : result
 }
 
 function parseLiquidations(arg: OkxArg, data: unknown[], ctx: ParseContext): ParseResult {
@@ -275,7 +283,7 @@ function found(stream: string, records: NormalizedRecord[]): ParseResult {
   return { kind: 'records', stream, records }
 }
 
-function ignored(stream: string, reason: string): ParseResult {
+function ignored(stream: string, reason: string): ParseResult & { kind: 'ignored' } {
   return { kind: 'ignored', stream, reason }
 }
 

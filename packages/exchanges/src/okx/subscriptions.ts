@@ -1,6 +1,7 @@
 import type { Interval } from '@takashi/schemas'
-import type { ConnectionSpec, ExchangeUrls, StreamSpec } from '../adapter.ts'
+import type { ConnectionSpec, StreamSpec } from '../adapter.ts'
 import { barOf, OKX_INTERVALS, toNative } from './symbols.ts'
+import type { OkxUrls } from './urls.ts'
 
 /** Channel args per subscribe request: one request costs one of 480 an hour per connection. */
 export const ARGS_PER_FRAME = 50
@@ -50,14 +51,10 @@ function connection(
  * liquidations on one channel) and the business one, where OKX serves candles.
  */
 export function createConnections(
-  urls: ExchangeUrls,
+  urls: OkxUrls,
   symbols: readonly string[],
   intervals: readonly Interval[]
 ): ConnectionSpec[] {
-  const publicUrl = urls.OKX_WS_PUBLIC_URL
-  const businessUrl = urls.OKX_WS_BUSINESS_URL
-  if (!publicUrl) throw new Error('OKX_WS_PUBLIC_URL is not set')
-  if (!businessUrl) throw new Error('OKX_WS_BUSINESS_URL is not set')
   const instIds = symbols.flatMap((symbol) => toNative(symbol) ?? [])
   const served = intervals.filter((interval) => OKX_INTERVALS.includes(interval))
 
@@ -77,7 +74,7 @@ export function createConnections(
     }))
   )
   return [
-    connection('public', publicUrl, publicArgs),
-    ...(candleArgs.length > 0 ? [connection('business', businessUrl, candleArgs)] : []),
+    connection('public', urls.publicWs, publicArgs),
+    ...(candleArgs.length > 0 ? [connection('business', urls.businessWs, candleArgs)] : []),
   ]
 }
