@@ -47,6 +47,9 @@ export function createKeys(prefix = 'takashi') {
     heartbeat: (ex: ExchangeId) => `${p}:heartbeat:${ex}`,
     /** string counter (TTL): REST weight spent by an exchange in one window */
     restWeight: (ex: ExchangeId, windowStart: number) => `${p}:rest-weight:${ex}:${windowStart}`,
+    /** string counter (TTL): the part of that weight spent on clients' requests (fetch jobs) */
+    restClientWeight: (ex: ExchangeId, windowStart: number) =>
+      `${p}:rest-client-weight:${ex}:${windowStart}`,
     /** string (TTL): ms until which the exchange told us to stop calling its REST API */
     restBannedUntil: (ex: ExchangeId) => `${p}:rest-banned-until:${ex}`,
     /** string counter (TTL): REST requests of one client in one minute, shared by the gateways */

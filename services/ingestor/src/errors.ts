@@ -1,4 +1,4 @@
-import { upstreamFailure } from '@takashi/bus'
+import { busyFailure, upstreamFailure } from '@takashi/bus'
 
 /**
  * The exchange failed a REST call (HTTP error, ban, timeout, spent budget). The message starts
@@ -15,5 +15,18 @@ export class UpstreamError extends Error {
     options?: { cause?: unknown }
   ) {
     super(upstreamFailure(message), options)
+  }
+}
+
+/**
+ * A client's request the ingestor will not send now: the clients' share of the exchange's budget
+ * is spent, or the exchange paused us. The message is `busyFailure`, so a failed fetch job tells
+ * the gateway to answer 503 busy with Retry-After.
+ */
+export class BusyError extends Error {
+  override readonly name = 'BusyError'
+
+  constructor(readonly retryAfterMs: number) {
+    super(busyFailure(retryAfterMs))
   }
 }

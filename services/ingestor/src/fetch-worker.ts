@@ -1,8 +1,10 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
-import { createRedis, FetchRequest, type Keys, type Redis } from '@takashi/bus'
+import { createRedis, FetchRequest, fetchJobId, type Keys, type Redis } from '@takashi/bus'
 import type { ExchangeAdapter, RestContext, RestClient } from '@takashi/exchanges'
 import type { Logger } from '@takashi/observability'
 import type { FundingRate, Ohlc, OpenInterest } from '@takashi/schemas'
+import { createClosedWindows, isClosedWindow } from './closed-windows.ts'
+import { BusyError } from './errors.ts'
 import type { IngestorMetrics } from './metrics.ts'
 import type { Publisher } from './publisher.ts'
 
@@ -17,6 +19,8 @@ export interface FetchWorkerDeps {
   metrics: IngestorMetrics
   log: Logger
   concurrency?: number
+  /** the clock closed windows are judged by; default Date.now */
+  now?: () => number
 }
 
 type FetchResult = Ohlc[] | OpenInterest[] | OpenInterest | FundingRate
@@ -31,6 +35,8 @@ export function createFetchWorker(deps: FetchWorkerDeps) {
   const log = deps.log.child({ component: 'fetch-worker', queue: keys.fetchQueue(exchange) })
   let worker: Worker | undefined
   let connection: Redis | undefined
+  const closedWindows = createClosedWindows()
+  const now = deps.now ?? Date.now
 
   async function cache(record: NormalizedFetch): Promise<void> {
     try {
@@ -44,12 +50,18 @@ export function createFetchWorker(deps: FetchWorkerDeps) {
     const ctx = deps.context()
     switch (request.kind) {
       case 'ohlc': {
+        const closed = isClosedWindow(request, now())
+        const id = fetchJobId(request)
+        const known = closed ? closedWindows.get(id) : undefined
+        if (known) return known
         const { symbol, interval, limit, start_time, end_time } = request
-        return adapter.rest.candles(
+        const candles = await adapter.rest.candles(
           deps.rest,
           { symbol, interval, limit, start_time, end_time },
           ctx
         )
+        if (closed) closedWindows.set(id, candles)
+        return candles
       }
       case 'open_interest': {
         const record = await adapter.rest.openInterest(deps.rest, request.symbol, ctx)
@@ -86,7 +98,11 @@ export function createFetchWorker(deps: FetchWorkerDeps) {
       metrics.fetchJobs.inc({ exchange, kind, outcome: 'ok' })
       return result
     } catch (err) {
-      metrics.fetchJobs.inc({ exchange, kind, outcome: 'error' })
+      metrics.fetchJobs.inc({
+        exchange,
+        kind,
+        outcome: err instanceof BusyError ? 'busy' : 'error',
+      })
       log.debug({ err, job_id: job.id }, 'fetch job failed')
       throw err
     }

@@ -254,7 +254,7 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
       })
       const worker = createFetchWorker({
         adapter,
-        rest: rest.failFast,
+        rest: rest.forClients,
         context,
         redisUrl: deps.redisUrl,
         keys,

@@ -106,6 +106,12 @@ export function createIngestorMetrics(registry: Registry, exchange: ExchangeId) 
       labelNames: ['exchange'] as const,
       registers,
     }),
+    restClientRefusals: new Counter({
+      name: 'takashi_ingestor_rest_client_refusals_total',
+      help: "Clients' requests refused because the clients' half of the REST budget was spent (answered 503 busy)",
+      labelNames: ['exchange'] as const,
+      registers,
+    }),
     upstreamErrors: new Counter({
       name: 'takashi_ingestor_upstream_errors_total',
       help: 'Failed REST calls to the exchange, by HTTP status (error: no response)',

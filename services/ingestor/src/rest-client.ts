@@ -4,16 +4,26 @@ import type { RestClient, RestRequest } from '@takashi/exchanges'
 import type { Logger } from '@takashi/observability'
 import type { ExchangeId } from '@takashi/schemas'
 import { parseRetryAfter } from './backoff.ts'
-import { UpstreamError } from './errors.ts'
+import { BusyError, UpstreamError } from './errors.ts'
 import type { IngestorMetrics } from './metrics.ts'
 
-/** The ingestor's REST client: a shared per-minute weight budget and ban in Redis. */
+/**
+ * The ingestor's REST client: a shared per-minute weight budget and ban in Redis. The budget is
+ * split: requests made for clients (cache-miss fetch jobs) may use at most half of it, so the
+ * ingestor's own polls and backfill always keep the other half.
+ */
 export interface IngestorRestClient extends RestClient {
   /** the weight all processes of this exchange may spend per minute (from loadMarkets) */
   setBudget(weightPerMinute: number): void
-  /** the same client, failing at once instead of waiting when the minute's budget is spent */
-  readonly failFast: RestClient
+  /**
+   * The same client for requests made on a client's behalf: drawn from the clients' half of the
+   * budget, and failing at once with a BusyError (never waiting) when it is spent or paused.
+   */
+  readonly forClients: RestClient
 }
+
+/** The share of the budget client-driven requests may use (spec §6). */
+export const CLIENT_SHARE = 0.5
 
 export interface RestTiming {
   timeoutMs: number
@@ -42,17 +52,29 @@ export interface RestClientDeps {
   now?: () => number
 }
 
-// Reserve weight in the current window unless the exchange banned us. Returns
-// {0, used} granted · {1, used} over budget (nothing reserved) · {2, until} banned.
+// Reserve weight in the current window unless the exchange banned us; a client request
+// (ARGV[5] = the clients' share, -1 otherwise) must also fit that share. Returns
+// {0, used} granted · {1, used} over budget · {2, until} banned · {3, used} share spent.
+// Nothing is reserved unless granted. A lone request heavier than the limit goes when the
+// window is empty, or it could never go.
 const RESERVE = `
 local banned = tonumber(redis.call('GET', KEYS[2]) or '0')
 if banned > tonumber(ARGV[4]) then return {2, banned} end
 local weight = tonumber(ARGV[1])
+local share = tonumber(ARGV[5])
+if share >= 0 then
+  local spent = tonumber(redis.call('GET', KEYS[3]) or '0')
+  if spent > 0 and spent + weight > share then return {3, spent} end
+end
 local used = redis.call('INCRBY', KEYS[1], weight)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 if used > tonumber(ARGV[2]) and used > weight then
   redis.call('DECRBY', KEYS[1], weight)
   return {1, used - weight}
+end
+if share >= 0 then
+  redis.call('INCRBY', KEYS[3], weight)
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
 end
 return {0, used}
 `
@@ -74,38 +96,48 @@ export function createRestClient(deps: RestClientDeps): IngestorRestClient {
   // a ban kept here too: an emptied Redis must not send us back to a venue that banned us
   let bannedUntil = 0
 
-  async function reserve(weight: number, failFast: boolean, path: string): Promise<void> {
+  /** Waits for budget (own requests) or fails at once with a BusyError (clients' requests). */
+  async function reserve(weight: number, forClient: boolean, path: string): Promise<void> {
     const deadline = clock() + timing.maxWaitMs
     for (;;) {
       const now = clock()
       if (bannedUntil > now) {
+        if (forClient) throw new BusyError(bannedUntil - now)
         throw new UpstreamError(
           429,
           `${exchange} REST paused until ${new Date(bannedUntil).toISOString()} after a rate-limit answer`
         )
       }
       const windowStart = now - (now % timing.windowMs)
+      const share = forClient ? Math.floor(budget * CLIENT_SHARE) : -1
       const [outcome, value] = (await redis.eval(
         RESERVE,
-        2,
+        3,
         keys.restWeight(exchange, windowStart),
         keys.restBannedUntil(exchange),
+        keys.restClientWeight(exchange, windowStart),
         String(weight),
         String(budget),
         String(timing.windowMs * 2),
-        String(now)
+        String(now),
+        String(share)
       )) as [number, number]
       if (outcome === 2) {
         bannedUntil = Math.max(bannedUntil, value)
+        if (forClient) throw new BusyError(value - now)
         throw new UpstreamError(
           429,
           `${exchange} REST paused until ${new Date(value).toISOString()} after a rate-limit answer`
         )
       }
-      metrics.restWeightUsed.set({ exchange }, value)
+      if (outcome !== 3) metrics.restWeightUsed.set({ exchange }, value)
       if (outcome === 0) return
       const wait = windowStart + timing.windowMs - now + Math.floor(Math.random() * 100)
-      if (failFast || now + wait > deadline) {
+      if (forClient) {
+        metrics.restClientRefusals.inc({ exchange })
+        throw new BusyError(wait)
+      }
+      if (now + wait > deadline) {
         throw new UpstreamError(429, `${exchange} REST budget for this minute is spent (${path})`)
       }
       log.debug({ wait_ms: wait, used: value, budget }, 'rest budget spent, waiting')
@@ -122,8 +154,8 @@ export function createRestClient(deps: RestClientDeps): IngestorRestClient {
     log.warn({ status, pause_ms: pauseMs }, 'exchange rate-limited us, pausing REST')
   }
 
-  async function send(request: RestRequest, failFast: boolean): Promise<unknown> {
-    await reserve(request.weight, failFast, request.path)
+  async function send(request: RestRequest, forClient: boolean): Promise<unknown> {
+    await reserve(request.weight, forClient, request.path)
     const url = baseUrl + (request.path.startsWith('/') ? request.path : `/${request.path}`)
     const searchParams = Object.fromEntries(
       Object.entries(request.query ?? {}).filter(
@@ -173,7 +205,7 @@ export function createRestClient(deps: RestClientDeps): IngestorRestClient {
 
   return {
     request: (request) => send(request, false),
-    failFast: { request: (request) => send(request, true) },
+    forClients: { request: (request) => send(request, true) },
     setBudget(weightPerMinute) {
       budget = weightPerMinute
     },

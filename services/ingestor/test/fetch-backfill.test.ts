@@ -160,16 +160,8 @@ test('reconnect backfill starts at the candle open when the connection went down
   listener.disconnect()
 })
 
-test('fetch worker answers jobs with records, fails upstream errors with their message', async ({
-  redis,
-  keys,
-  redisUrl,
-}) => {
-  const { adapter } = restAdapter()
-  const { deps, publisher, context, rest } = parts(redis, keys)
-  const worker = createFetchWorker({ adapter, rest, context, redisUrl, keys, publisher, ...deps })
-  worker.start()
-  cleanups.push(() => worker.stop())
+/** Adds fetch jobs to the exchange's queue as the gateway does and waits for their answers. */
+async function jobRunner(redisUrl: string, keys: Keys) {
   const connection = createRedis(redisUrl, { blocking: true })
   const queue = new Queue(keys.fetchQueue('binance'), { connection, prefix: keys.bullPrefix })
   const eventsConnection = createRedis(redisUrl, { blocking: true })
@@ -182,11 +174,23 @@ test('fetch worker answers jobs with records, fails upstream errors with their m
   cleanups.push(() => queue.close())
   cleanups.push(() => events.close())
   await events.waitUntilReady()
-
-  const run = async (data: unknown, jobId?: string) => {
+  return async (data: unknown, jobId?: string) => {
     const job = await queue.add('fetch', data, jobId === undefined ? {} : { jobId })
     return job.waitUntilFinished(events, 5_000) as Promise<unknown>
   }
+}
+
+test('fetch worker answers jobs with records, fails upstream errors with their message', async ({
+  redis,
+  keys,
+  redisUrl,
+}) => {
+  const { adapter } = restAdapter()
+  const { deps, publisher, context, rest } = parts(redis, keys)
+  const worker = createFetchWorker({ adapter, rest, context, redisUrl, keys, publisher, ...deps })
+  worker.start()
+  cleanups.push(() => worker.stop())
+  const run = await jobRunner(redisUrl, keys)
 
   const ohlc: FetchRequest = { kind: 'ohlc', symbol: 'BTCUSDT', interval: '1m', limit: 3 }
   const klines = (await run(ohlc, fetchJobId(ohlc))) as { timestamp: number }[]
@@ -205,4 +209,27 @@ test('fetch worker answers jobs with records, fails upstream errors with their m
     /^upstream: /
   )
   await expect(run({ kind: 'nonsense' })).rejects.toThrow(/^invalid fetch request/)
+})
+
+test('a closed-candle window asked twice reaches the exchange once; a moving one each time', async ({
+  redis,
+  keys,
+  redisUrl,
+}) => {
+  const { adapter, requests, lastOpen } = restAdapter()
+  const { deps, publisher, context, rest } = parts(redis, keys)
+  const worker = createFetchWorker({ adapter, rest, context, redisUrl, keys, publisher, ...deps })
+  worker.start()
+  cleanups.push(() => worker.stop())
+  const run = await jobRunner(redisUrl, keys)
+
+  const old = { kind: 'ohlc', symbol: 'BTCUSDT', interval: '1m', limit: 3 }
+  const closed = { ...old, end_time: lastOpen - 10 * MINUTE }
+  // distinct job ids: each is a new job, as when the same window is asked again later
+  const first = await run(closed, 'closed-1')
+  expect(await run(closed, 'closed-2')).toEqual(first)
+  await run(old, 'latest-1')
+  await run(old, 'latest-2')
+  expect(requests.filter((request) => request.end_time !== undefined)).toHaveLength(1)
+  expect(requests.filter((request) => request.end_time === undefined)).toHaveLength(2)
 })

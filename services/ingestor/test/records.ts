@@ -1,11 +1,10 @@
 import type { FundingRate, Ohlc, OpenInterest } from '@takashi/schemas'
+import * as records from '@takashi/testing'
 
 const MINUTE = 60_000
 
 export function candle(openTime: number, close = 100, interval: Ohlc['interval'] = '1m'): Ohlc {
-  return {
-    exchange: 'binance',
-    symbol: 'BTCUSDT',
+  return records.ohlc({
     timestamp: openTime,
     received_at: openTime + 1,
     interval,
@@ -16,8 +15,7 @@ export function candle(openTime: number, close = 100, interval: Ohlc['interval']
     volume: 10,
     quote_volume: 1000,
     trades: 5,
-    closed: true,
-  }
+  })
 }
 
 /** `count` consecutive 1m candles ending with the one open at `lastOpen`. */
@@ -26,25 +24,19 @@ export function candles(lastOpen: number, count: number): Ohlc[] {
 }
 
 export function openInterest(value: number, timestamp = Date.now()): OpenInterest {
-  return {
-    exchange: 'binance',
-    symbol: 'BTCUSDT',
+  return records.openInterest({
     timestamp,
     received_at: timestamp,
     open_interest: value,
     open_interest_usd: null,
-  }
+  })
 }
 
 export function fundingRate(markPrice: number | null, timestamp = Date.now()): FundingRate {
-  return {
-    exchange: 'binance',
-    symbol: 'BTCUSDT',
+  return records.fundingRate({
     timestamp,
     received_at: timestamp,
-    funding_rate: 0.0001,
-    interval_hours: 8,
     next_funding_time: timestamp + 3_600_000,
     mark_price: markPrice,
-  }
+  })
 }

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, expect } from 'vitest'
 import type { Keys, Redis } from '@takashi/bus'
-import { redisTest as test } from '@takashi/testing'
-import { UpstreamError } from '../src/errors.ts'
+import { metricValue, redisTest as test } from '@takashi/testing'
+import { BusyError, UpstreamError } from '../src/errors.ts'
 import { createRestClient, type RestTiming } from '../src/rest-client.ts'
 import { testDeps } from './ws-venue.ts'
 
@@ -69,12 +69,16 @@ function client(
 }
 
 async function caught(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
+  const error = await failure(promise)
+  expect(error).toBeInstanceOf(UpstreamError)
+  return error as UpstreamError
+}
+
+function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
     () => new Error('expected a failure'),
     (err: unknown) => err
   )
-  expect(error).toBeInstanceOf(UpstreamError)
-  return error as UpstreamError
 }
 
 const weighted = (weight: number) => ({ method: 'GET' as const, path: '/v1/thing', weight })
@@ -120,32 +124,57 @@ test('counts spent weight in Redis, shared per window, with an expiry', async ({
 
 const WINDOW = 3_000
 
-test('over the budget: the fail-fast client refuses without calling, the other waits', async ({
+test("clients' requests get half the budget and are refused busy at once; own requests keep the rest and wait", async ({
   redis,
   keys,
 }) => {
   const venue = await startVenue()
-  // the client's clock starts at the beginning of a window, so the first three calls share it
-  // (however slowly a loaded machine makes them, within the 3 s) with no waiting to align
+  // the client's clock starts at the beginning of a window, so the calls share it (however
+  // slowly a loaded machine makes them, within the 3 s) with no waiting to align
   const started = Date.now()
   const windowStart = 1_000 * WINDOW
   const now = () => windowStart + (Date.now() - started)
-  const { rest } = client({ redis, keys }, venue.url, { timing: { windowMs: WINDOW }, now })
-  rest.setBudget(10)
-  await rest.request(weighted(5))
-  await rest.request(weighted(5))
-  const refused = await caught(rest.failFast.request(weighted(5)))
-  expect(refused.status).toBe(429)
-  expect(refused.message).toMatch(/^upstream: .*budget/)
+  const { rest, registry } = client({ redis, keys }, venue.url, {
+    timing: { windowMs: WINDOW },
+    now,
+  })
+  rest.setBudget(20)
+  await rest.forClients.request(weighted(5))
+  await rest.forClients.request(weighted(5))
+  const refused = (await failure(rest.forClients.request(weighted(5)))) as BusyError
+  expect(refused).toBeInstanceOf(BusyError)
+  expect(refused.message).toMatch(/^busy: \d+$/)
+  expect(refused.retryAfterMs).toBeLessThanOrEqual(WINDOW + 100)
   expect(venue.seen).toHaveLength(2)
-  // (each window's count is read right after its last write: it expires two windows later)
-  expect(await redis.get(keys.restWeight('binance', windowStart))).toBe('10')
+  expect(await metricValue(registry, 'takashi_ingestor_rest_client_refusals_total')).toBe(1)
+
+  // the other half is the ingestor's own, whatever the clients did
+  await rest.request(weighted(5))
+  await rest.request(weighted(5))
+  expect(venue.seen).toHaveLength(4)
+  expect(await redis.get(keys.restWeight('binance', windowStart))).toBe('20')
+  expect(await redis.get(keys.restClientWeight('binance', windowStart))).toBe('10')
 
   await rest.request(weighted(5))
-  expect(venue.seen).toHaveLength(3)
+  expect(venue.seen).toHaveLength(5)
   // it waited for the next window and was counted there
   expect(now()).toBeGreaterThanOrEqual(windowStart + WINDOW)
   expect(await redis.get(keys.restWeight('binance', windowStart + WINDOW))).toBe('5')
+})
+
+test("a budget the ingestor's own requests spent refuses clients busy too", async ({
+  redis,
+  keys,
+}) => {
+  const venue = await startVenue()
+  const started = Date.now()
+  const windowStart = 2_000 * WINDOW
+  const now = () => windowStart + (Date.now() - started)
+  const { rest } = client({ redis, keys }, venue.url, { timing: { windowMs: WINDOW }, now })
+  rest.setBudget(10)
+  await rest.request(weighted(10))
+  expect(await failure(rest.forClients.request(weighted(1)))).toBeInstanceOf(BusyError)
+  expect(venue.seen).toHaveLength(1)
 })
 
 test('429 with Retry-After stores the ban in Redis and refuses calls until then', async ({
