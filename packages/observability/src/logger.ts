@@ -1,4 +1,4 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino'
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino'
 
 export type { Logger }
 
@@ -18,31 +18,39 @@ function maskFields(object: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Plain pino JSON on stdout; modules take children (`log.child({ exchange })`). */
-export function createLogger(options: { service: string; level?: LevelWithSilent }): Logger {
-  return pino({
-    level: options.level ?? 'info',
-    base: { service: options.service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { log: maskFields },
-    serializers: {
-      err: (err: Error) => {
-        const serialized = pino.stdSerializers.err(err)
-        serialized.message = maskCredentials(serialized.message)
-        if (serialized.stack) serialized.stack = maskCredentials(serialized.stack)
-        return serialized
+export function createLogger(options: {
+  service: string
+  level?: LevelWithSilent
+  /** where lines go; default stdout */
+  destination?: DestinationStream
+}): Logger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { service: options.service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { log: maskFields },
+      serializers: {
+        err: (err: Error) => {
+          const serialized = pino.stdSerializers.err(err)
+          serialized.message = maskCredentials(serialized.message)
+          if (serialized.stack) serialized.stack = maskCredentials(serialized.stack)
+          return serialized
+        },
+      },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === 'string' ? maskCredentials(arg) : arg)) as Parameters<
+              typeof method
+            >
+          )
+        },
       },
     },
-    hooks: {
-      logMethod(args, method) {
-        method.apply(
-          this,
-          args.map((arg) => (typeof arg === 'string' ? maskCredentials(arg) : arg)) as Parameters<
-            typeof method
-          >
-        )
-      },
-    },
-  })
+    options.destination
+  )
 }
 
 /**

@@ -211,23 +211,33 @@ describe('limits across replicas', () => {
     expect(second.headers.get('retry-after')).toMatch(/^\d+$/)
   })
 
-  test('the next WebSocket over the per-client limit is refused with 429 on any replica', async ({
+  test('the 51st WebSocket of one client is refused with 429, whichever replica it reaches', async ({
     redis,
     keys,
     redisUrl,
   }) => {
     const ctx = { redis, keys, redisUrl }
-    const one = await replica(ctx, { wsConnectionsPerClient: 3 })
-    const two = await replica(ctx, { wsConnectionsPerClient: 3 })
-    const open = [
-      await connect(`${one.wsUrl}/ws`),
-      await connect(`${two.wsUrl}/ws`),
-      await connect(`${one.wsUrl}/ws/binance/BTCUSDT/trades`),
-    ]
+    // the default WS_MAX_CONNECTIONS_PER_CLIENT: 50
+    const one = await replica(ctx)
+    const two = await replica(ctx)
+    const open = []
+    for (let i = 0; i < 50; i++) {
+      const gateway = i % 2 === 0 ? one : two
+      open.push(
+        await connect(`${gateway.wsUrl}${i % 3 === 0 ? '/ws/binance/BTCUSDT/trades' : '/ws'}`)
+      )
+    }
+    cleanups.push(() => open.forEach((client) => client.ws.terminate()))
     const refused = await refusedUpgrade(`${two.wsUrl}/ws`)
     expect(refused.status).toBe(429)
-    expect(refused.body).toMatchObject({ error: { code: 'rate_limited' } })
+    expect(refused.body).toMatchObject({
+      error: {
+        code: 'rate_limited',
+        message: expect.stringContaining('50 open WebSockets') as string,
+      },
+    })
     expect(refused.retryAfter).toMatch(/^\d+$/)
+    expect((await refusedUpgrade(`${one.wsUrl}/ws`)).status).toBe(429)
 
     // a closed connection frees its slot
     open[0]!.ws.close()
@@ -239,7 +249,6 @@ describe('limits across replicas', () => {
         return client !== null
       })
       .toBe(true)
-    for (const client of open.slice(1)) client.ws.close()
   })
 
   test('a /ws connection sending more messages a second than allowed is closed with 1008', async ({
