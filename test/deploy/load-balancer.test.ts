@@ -1,12 +1,11 @@
 import { afterEach, describe, expect } from 'vitest'
 import { Registry } from 'prom-client'
-import WebSocket from 'ws'
 import { appendToFeed, publishRecords, type Keys } from '@takashi/bus'
 import { freePort } from '@takashi/local-redis'
 import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { LargeTrade } from '@takashi/schemas'
-import { redisTest as test, metricValue } from '@takashi/testing'
+import { connectWs, largeTrade, redisTest as test, metricValue } from '@takashi/testing'
 import { createGateway } from '../../services/gateway/src/index.ts'
 import { renderNginxConfig, startNginx } from './nginx.ts'
 
@@ -50,31 +49,20 @@ const tradeClients = (replica: Replica) =>
 
 /** A client that keeps its messages and reports how it was closed. */
 async function openClient(url: string) {
-  const ws = new WebSocket(url)
-  const messages: string[] = []
-  ws.on('message', (data: Buffer) => messages.push(data.toString()))
-  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve)
-    ws.once('error', reject)
-  })
-  cleanups.push(() => ws.terminate())
-  return { ws, messages, closed }
+  const client = await connectWs(url)
+  return { ws: client.ws, messages: client.texts, closed: client.closed.then(({ code }) => code) }
 }
 
 function trade(id: number): LargeTrade {
-  return {
-    exchange: 'binance',
-    symbol: 'BTCUSDT',
+  return largeTrade({
     timestamp: 1_700_000_000_000 + id,
     received_at: 1_700_000_000_100 + id,
     id: `binance:BTCUSDT:${id}`,
-    side: 'buy',
     price: 64_000,
     quantity: 0.01,
     value_usd: 640,
     trade_id: String(id),
-  }
+  })
 }
 
 /** Two gateway replicas (and a third upstream that is down) behind nginx with deploy/lb/nginx.conf. */

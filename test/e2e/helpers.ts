@@ -1,9 +1,9 @@
 import { afterEach, expect } from 'vitest'
-import WebSocket from 'ws'
 import { Registry } from 'prom-client'
 import { createRedis, type Keys, type Redis } from '@takashi/bus'
 import type { ExchangeAdapter } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
+import { connectWs } from '@takashi/testing'
 import type { Interval } from '@takashi/schemas'
 import { createFeedConsumer, createAggregatorMetrics } from '../../services/aggregator/src/index.ts'
 import { createGateway } from '../../services/gateway/src/index.ts'
@@ -17,19 +17,9 @@ afterEach(async () => {
 
 export const silent = (service: string) => createLogger({ service, level: 'silent' })
 
-/** A WebSocket client that keeps every JSON message it receives. */
+/** A WebSocket client's JSON messages, as they arrive (closed after the test). */
 export async function listen(url: string) {
-  const ws = new WebSocket(url)
-  const messages: Record<string, unknown>[] = []
-  ws.on('message', (data: Buffer) =>
-    messages.push(JSON.parse(data.toString()) as Record<string, unknown>)
-  )
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve)
-    ws.once('error', reject)
-  })
-  cleanups.push(() => ws.terminate())
-  return messages
+  return (await connectWs(url)).messages as Record<string, unknown>[]
 }
 
 /** Resolves once some gateway has subscribed the channel, so an event emitted now is heard. */

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client'
 import { createRedis, readFeedAfter, type Keys, type Redis } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
 import { OISpike, SPIKE_TIMEFRAMES, type ExchangeId } from '@takashi/schemas'
-import { redisTest as test } from '@takashi/testing'
+import { metricValue, redisTest as test } from '@takashi/testing'
 import { startFakeBinance, type FakeBinance } from '@takashi/fakes/binance'
 import { createAggregatorMetrics, createOiMonitor } from '../../services/aggregator/src/index.ts'
 import { createIngestor } from '../../services/ingestor/src/index.ts'
@@ -105,10 +105,8 @@ async function judged(redis: Redis, keys: Keys, exchange: ExchangeId, symbol: st
 }
 
 /** Evaluations of one symbol's series so far (the detector-runs counter). */
-async function detectorRuns(registry: Registry) {
-  const metric = await registry.getSingleMetric('takashi_aggregator_detector_runs_total')?.get()
-  return (metric?.values ?? []).reduce((sum, row) => sum + row.value, 0)
-}
+const detectorRuns = (registry: Registry) =>
+  metricValue(registry, 'takashi_aggregator_detector_runs_total')
 
 describe('fake Binance → ingestor → aggregator OI monitor → gateway', () => {
   test('a mid-period OI jump reaches /ws/oi-spikes within one OI poll plus one evaluation', async ({

@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest'
-import { redisTest as test } from '@takashi/testing'
+import { ohlc, redisTest as test } from '@takashi/testing'
 import type { Ohlc } from '@takashi/schemas'
 import {
   appendToFeed,
@@ -11,21 +11,19 @@ import {
   readLatest,
 } from '../src/index.ts'
 
-const candle = (minute: number, closed = true): Ohlc => ({
-  exchange: 'binance',
-  symbol: 'BTCUSDT',
-  timestamp: minute * 60_000,
-  received_at: minute * 60_000 + 5,
-  interval: '1m',
-  open: 1,
-  high: 2,
-  low: 0.5,
-  close: 1.5,
-  volume: 10,
-  quote_volume: 15,
-  trades: 3,
-  closed,
-})
+const candle = (minute: number, closed = true): Ohlc =>
+  ohlc({
+    timestamp: minute * 60_000,
+    received_at: minute * 60_000 + 5,
+    open: 1,
+    high: 2,
+    low: 0.5,
+    close: 1.5,
+    volume: 10,
+    quote_volume: 15,
+    trades: 3,
+    closed,
+  })
 const series = { exchange: 'binance', symbol: 'BTCUSDT', interval: '1m' } as const
 
 describe('candle cache', () => {

@@ -1,14 +1,20 @@
 import { afterEach, describe, expect, test } from 'vitest'
+import { closeWsClients, connectWs, refusedUpgrade, type WsClient } from '@takashi/testing'
 import { binanceEvents, startFakeBinance, type FakeBinance } from '../src/binance/index.ts'
-import { closeClients, connect, upgradeStatus } from './ws-client.ts'
 
 let venue: FakeBinance | undefined
 async function start(options?: Parameters<typeof startFakeBinance>[0]): Promise<FakeBinance> {
   venue = await startFakeBinance(options)
   return venue
 }
+/** Sends a request frame and resolves with the frame answering its id. */
+function request(client: WsClient, frame: { method: string; params?: unknown[]; id: number }) {
+  client.send(frame)
+  return client.waitFor((message) => (message as { id?: unknown }).id === frame.id)
+}
+
 afterEach(async () => {
-  closeClients()
+  closeWsClients()
   await venue?.close()
   venue = undefined
 })
@@ -34,8 +40,8 @@ const book = {
 describe('fake Binance WebSocket', () => {
   test('combined mode wraps events in {stream, data}; raw mode sends them bare', async () => {
     const binance = await start()
-    const combined = await connect(`${binance.wsUrl}/market/stream?streams=btcusdt@aggTrade`)
-    const raw = await connect(`${binance.wsUrl}/market/ws/btcusdt@aggTrade`)
+    const combined = await connectWs(`${binance.wsUrl}/market/stream?streams=btcusdt@aggTrade`)
+    const raw = await connectWs(`${binance.wsUrl}/market/ws/btcusdt@aggTrade`)
     await binance.waitForConnections(2)
     binance.emit('btcusdt@aggTrade', trade)
     await expect
@@ -54,8 +60,8 @@ describe('fake Binance WebSocket', () => {
 
   test('the unrouted root acks market subscriptions but delivers only bookTicker/depth', async () => {
     const binance = await start()
-    const legacy = await connect(`${binance.wsUrl}/ws`)
-    const ack = await legacy.request({
+    const legacy = await connectWs(`${binance.wsUrl}/ws`)
+    const ack = await request(legacy, {
       method: 'SUBSCRIBE',
       params: ['btcusdt@aggTrade', 'btcusdt@bookTicker'],
       id: 1,
@@ -71,8 +77,8 @@ describe('fake Binance WebSocket', () => {
   test('/market carries market streams only and /public carries bookTicker/depth only', async () => {
     const binance = await start()
     const streams = 'btcusdt@aggTrade/btcusdt@bookTicker'
-    const market = await connect(`${binance.wsUrl}/market/stream?streams=${streams}`)
-    const pub = await connect(`${binance.wsUrl}/public/stream?streams=${streams}`)
+    const market = await connectWs(`${binance.wsUrl}/market/stream?streams=${streams}`)
+    const pub = await connectWs(`${binance.wsUrl}/public/stream?streams=${streams}`)
     binance.emit('btcusdt@bookTicker', book)
     binance.emit('btcusdt@aggTrade', trade)
     await expect.poll(() => market.messages).toEqual([{ stream: 'btcusdt@aggTrade', data: trade }])
@@ -81,16 +87,16 @@ describe('fake Binance WebSocket', () => {
 
   test('other paths are refused with 404 at the upgrade', async () => {
     const binance = await start()
-    expect(await upgradeStatus(`${binance.wsUrl}/private/ws`)).toBe(404)
-    expect(await upgradeStatus(`${binance.wsUrl}/market/feed`)).toBe(404)
+    expect((await refusedUpgrade(`${binance.wsUrl}/private/ws`)).status).toBe(404)
+    expect((await refusedUpgrade(`${binance.wsUrl}/market/feed`)).status).toBe(404)
     expect(binance.connections()).toEqual([])
   })
 
   test('SUBSCRIBE, LIST_SUBSCRIPTIONS and UNSUBSCRIBE change what is delivered', async () => {
     const binance = await start()
-    const client = await connect(`${binance.wsUrl}/market/ws`)
+    const client = await connectWs(`${binance.wsUrl}/market/ws`)
     expect(
-      await client.request({
+      await request(client, {
         method: 'SUBSCRIBE',
         params: ['btcusdt@aggTrade', 'btcusdt@kline_1m'],
         id: 1,
@@ -100,7 +106,7 @@ describe('fake Binance WebSocket', () => {
       id: 1,
     })
     await binance.waitForSubscriber('btcusdt@kline_1m')
-    expect(await client.request({ method: 'LIST_SUBSCRIPTIONS', id: 2 })).toEqual({
+    expect(await request(client, { method: 'LIST_SUBSCRIPTIONS', id: 2 })).toEqual({
       result: ['btcusdt@aggTrade', 'btcusdt@kline_1m'],
       id: 2,
     })
@@ -108,7 +114,7 @@ describe('fake Binance WebSocket', () => {
       { path: '/market/ws', streams: ['btcusdt@aggTrade', 'btcusdt@kline_1m'], route: 'market' },
     ])
     expect(
-      await client.request({ method: 'UNSUBSCRIBE', params: ['btcusdt@aggTrade'], id: 3 })
+      await request(client, { method: 'UNSUBSCRIBE', params: ['btcusdt@aggTrade'], id: 3 })
     ).toEqual({
       result: null,
       id: 3,
@@ -121,13 +127,13 @@ describe('fake Binance WebSocket', () => {
 
   test('SET_PROPERTY combined switches the framing; GET_PROPERTY reads it', async () => {
     const binance = await start()
-    const client = await connect(`${binance.wsUrl}/market/ws/btcusdt@aggTrade`)
-    expect(await client.request({ method: 'GET_PROPERTY', params: ['combined'], id: 1 })).toEqual({
+    const client = await connectWs(`${binance.wsUrl}/market/ws/btcusdt@aggTrade`)
+    expect(await request(client, { method: 'GET_PROPERTY', params: ['combined'], id: 1 })).toEqual({
       result: false,
       id: 1,
     })
     expect(
-      await client.request({ method: 'SET_PROPERTY', params: ['combined', true], id: 2 })
+      await request(client, { method: 'SET_PROPERTY', params: ['combined', true], id: 2 })
     ).toEqual({ result: null, id: 2 })
     binance.emit('btcusdt@aggTrade', trade)
     await expect
@@ -137,9 +143,9 @@ describe('fake Binance WebSocket', () => {
 
   test('malformed and unknown requests get Binance error frames', async () => {
     const binance = await start()
-    const client = await connect(`${binance.wsUrl}/market/ws`)
+    const client = await connectWs(`${binance.wsUrl}/market/ws`)
     const ask = (value: unknown) =>
-      client.sendAndWait(typeof value === 'string' ? value : JSON.stringify(value))
+      client.ask(typeof value === 'string' ? value : JSON.stringify(value))
     expect(await ask('{not json')).toMatchObject({
       code: 3,
       msg: expect.stringContaining('Invalid JSON') as unknown,
@@ -171,7 +177,7 @@ describe('fake Binance WebSocket', () => {
 
   test('more than 10 incoming messages within a second closes the connection', async () => {
     const binance = await start()
-    const client = await connect(`${binance.wsUrl}/market/ws`)
+    const client = await connectWs(`${binance.wsUrl}/market/ws`)
     for (let id = 1; id <= 10; id++)
       client.ws.send(JSON.stringify({ method: 'LIST_SUBSCRIPTIONS', id }))
     await expect.poll(() => client.messages.length).toBe(10)
@@ -183,8 +189,8 @@ describe('fake Binance WebSocket', () => {
 
   test('the server pings; a client that never pongs is dropped', async () => {
     const binance = await start({ pingIntervalMs: 150, pongTimeoutMs: 1_000 })
-    const polite = await connect(`${binance.wsUrl}/market/ws`)
-    const silent = await connect(`${binance.wsUrl}/market/ws`, { autoPong: false })
+    const polite = await connectWs(`${binance.wsUrl}/market/ws`)
+    const silent = await connectWs(`${binance.wsUrl}/market/ws`, { autoPong: false })
     let pingsSeen = 0
     polite.ws.on('ping', () => (pingsSeen += 1))
     await expect.poll(() => pingsSeen).toBeGreaterThanOrEqual(3)
@@ -194,13 +200,13 @@ describe('fake Binance WebSocket', () => {
 
   test('connections end at the lifetime limit (24 h on Binance)', async () => {
     const binance = await start({ lifetimeMs: 200 })
-    const client = await connect(`${binance.wsUrl}/market/ws`)
+    const client = await connectWs(`${binance.wsUrl}/market/ws`)
     expect(await client.closed).toEqual({ code: 1000, reason: 'connection lifetime reached' })
   })
 
   test('client pings are answered unless answerPings(false)', async () => {
     const binance = await start()
-    const client = await connect(`${binance.wsUrl}/market/ws`)
+    const client = await connectWs(`${binance.wsUrl}/market/ws`)
     let pongs = 0
     client.ws.on('pong', () => (pongs += 1))
     client.ws.ping()
@@ -209,14 +215,14 @@ describe('fake Binance WebSocket', () => {
     binance.answerPings(false)
     client.ws.ping()
     // the pong would precede the answer to a later frame on the same socket
-    await client.request({ method: 'LIST_SUBSCRIPTIONS', id: 1 })
+    await request(client, { method: 'LIST_SUBSCRIPTIONS', id: 1 })
     expect(pongs).toBe(1)
     expect(binance.pingsReceived()).toBe(2)
   })
 
   test('dropConnections cuts every socket without a close frame', async () => {
     const binance = await start()
-    const client = await connect(`${binance.wsUrl}/market/stream?streams=btcusdt@aggTrade`)
+    const client = await connectWs(`${binance.wsUrl}/market/stream?streams=btcusdt@aggTrade`)
     await binance.waitForSubscriber('btcusdt@aggTrade')
     binance.dropConnections()
     expect((await client.closed).code).toBe(1006)
@@ -225,7 +231,7 @@ describe('fake Binance WebSocket', () => {
 
   test('emitRaw reaches every client whatever its subscriptions', async () => {
     const binance = await start()
-    const client = await connect(`${binance.wsUrl}/market/ws`)
+    const client = await connectWs(`${binance.wsUrl}/market/ws`)
     await binance.waitForConnections(1)
     binance.emitRaw('{"unexpected":true}')
     await expect.poll(() => client.messages).toEqual([{ unexpected: true }])

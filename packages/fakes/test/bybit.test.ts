@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
+import { closeWsClients, connectWs, refusedUpgrade } from '@takashi/testing'
 import {
   bybitEvents,
   bybitKlineRow,
@@ -6,11 +7,10 @@ import {
   startFakeBybit,
   type FakeBybit,
 } from '../src/bybit/index.ts'
-import { closeClients, connect, upgradeStatus } from './ws-client.ts'
 
 let venue: FakeBybit | undefined
 afterEach(async () => {
-  closeClients()
+  closeWsClients()
   await venue?.close()
   venue = undefined
 })
@@ -22,9 +22,9 @@ async function start(options: Parameters<typeof startFakeBybit>[0] = {}) {
 describe('fake Bybit WebSocket', () => {
   test('subscribe is acked once per request; data reaches only subscribers of its topic', async () => {
     const bybit = await start({ now: () => 1_700_000_000_000 })
-    const client = await connect(bybit.wsUrl)
-    const other = await connect(bybit.wsUrl)
-    const ack = await client.sendAndWait(
+    const client = await connectWs(bybit.wsUrl)
+    const other = await connectWs(bybit.wsUrl)
+    const ack = await client.ask(
       JSON.stringify({
         req_id: 'a1',
         op: 'subscribe',
@@ -70,9 +70,9 @@ describe('fake Bybit WebSocket', () => {
 
   test('a bad topic fails the whole request; unsubscribe stops delivery', async () => {
     const bybit = await start()
-    const client = await connect(bybit.wsUrl)
+    const client = await connectWs(bybit.wsUrl)
     expect(
-      await client.sendAndWait(
+      await client.ask(
         JSON.stringify({ op: 'subscribe', args: ['tickers.BTCUSDT', 'kline.7.BTCUSDT'] })
       )
     ).toMatchObject({
@@ -81,18 +81,18 @@ describe('fake Bybit WebSocket', () => {
       op: 'subscribe',
     })
     expect(bybit.connections()[0]?.topics).toEqual([])
-    await client.sendAndWait(JSON.stringify({ op: 'subscribe', args: ['tickers.BTCUSDT'] }))
-    await client.sendAndWait(JSON.stringify({ op: 'unsubscribe', args: ['tickers.BTCUSDT'] }))
+    await client.ask(JSON.stringify({ op: 'subscribe', args: ['tickers.BTCUSDT'] }))
+    await client.ask(JSON.stringify({ op: 'unsubscribe', args: ['tickers.BTCUSDT'] }))
     bybit.emit('tickers.BTCUSDT', bybitEvents.ticker('BTCUSDT', { markPrice: 1 }))
     // the socket is ordered: the answer to a later request comes next only if nothing was sent
-    expect(await client.sendAndWait('nonsense')).toMatchObject({ success: false })
+    expect(await client.ask('nonsense')).toMatchObject({ success: false })
     expect(client.messages).toHaveLength(4)
   })
 
   test('{"op":"ping"} gets the linear pong unless answerPings(false)', async () => {
     const bybit = await start()
-    const client = await connect(bybit.wsUrl)
-    expect(await client.sendAndWait('{"req_id":"7","op":"ping"}')).toMatchObject({
+    const client = await connectWs(bybit.wsUrl)
+    expect(await client.ask('{"req_id":"7","op":"ping"}')).toMatchObject({
       success: true,
       ret_msg: 'pong',
       req_id: '7',
@@ -102,16 +102,16 @@ describe('fake Bybit WebSocket', () => {
     client.ws.send('{"op":"ping"}')
     await expect.poll(() => bybit.pingsReceived()).toBe(2)
     // the socket is ordered: a later request's answer comes next only if no pong was sent
-    expect(await client.sendAndWait('nonsense')).toMatchObject({ success: false })
+    expect(await client.ask('nonsense')).toMatchObject({ success: false })
     expect(client.messages).toHaveLength(2)
   })
 
   test('a client that sends nothing for the idle limit is cut; other paths are 404', async () => {
     const bybit = await start({ idleTimeoutMs: 100 })
-    const client = await connect(bybit.wsUrl)
+    const client = await connectWs(bybit.wsUrl)
     const quiet = await client.closed
     expect(quiet.code).toBe(1006)
-    expect(await upgradeStatus(bybit.wsUrl.replace('/linear', '/spot'))).toBe(404)
+    expect((await refusedUpgrade(bybit.wsUrl.replace('/linear', '/spot'))).status).toBe(404)
   })
 })
 
@@ -230,8 +230,8 @@ describe('fake Bybit tickers', () => {
       openInterest: '10',
       fundingRate: '0.0001',
     })
-    const client = await connect(bybit.wsUrl)
-    await client.sendAndWait(JSON.stringify({ op: 'subscribe', args: ['tickers.BTCUSDT'] }))
+    const client = await connectWs(bybit.wsUrl)
+    await client.ask(JSON.stringify({ op: 'subscribe', args: ['tickers.BTCUSDT'] }))
     await expect.poll(() => client.messages.length).toBe(2)
     expect(client.messages[1]).toEqual({
       topic: 'tickers.BTCUSDT',

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
+import { closeWsClients, connectWs, refusedUpgrade } from '@takashi/testing'
 import {
   HYPERLIQUID_GREETING,
   hyperliquidEvents,
@@ -6,8 +7,6 @@ import {
   type FakeHyperliquid,
   type FakeHyperliquidOptions,
 } from '../src/hyperliquid/index.ts'
-import { closeHyperliquidClients, connectHyperliquid } from './text-client.ts'
-import { upgradeStatus } from './ws-client.ts'
 
 let venue: FakeHyperliquid | undefined
 async function start(options?: FakeHyperliquidOptions): Promise<FakeHyperliquid> {
@@ -15,7 +14,7 @@ async function start(options?: FakeHyperliquidOptions): Promise<FakeHyperliquid>
   return venue
 }
 afterEach(async () => {
-  closeHyperliquidClients()
+  closeWsClients()
   await venue?.close()
   venue = undefined
 })
@@ -35,8 +34,8 @@ describe('fake Hyperliquid WebSocket', () => {
   test('greeting text, an ack echoing the subscription, then {channel, data} pushes', async () => {
     const hl = await start()
     expect(hl.wsUrl).toBe(`ws://127.0.0.1:${hl.port}/ws`)
-    const client = await connectHyperliquid(hl.wsUrl)
-    await expect.poll(() => client.frames).toEqual([HYPERLIQUID_GREETING])
+    const client = await connectWs(hl.wsUrl)
+    await expect.poll(() => client.messages).toEqual([HYPERLIQUID_GREETING])
     expect(await client.ask(subscribe(trades))).toEqual({
       channel: 'subscriptionResponse',
       data: { method: 'subscribe', subscription: trades },
@@ -45,8 +44,8 @@ describe('fake Hyperliquid WebSocket', () => {
     hl.emit('trades:BTC', [trade])
     hl.emit('trades:BTC', [])
     hl.emit('trades:ETH', [{ ...trade, coin: 'ETH' }])
-    await expect.poll(() => client.frames.length).toBe(4)
-    expect(client.frames.slice(2)).toEqual([
+    await expect.poll(() => client.messages.length).toBe(4)
+    expect(client.messages.slice(2)).toEqual([
       { channel: 'trades', data: [trade] },
       { channel: 'trades', data: [] },
     ])
@@ -64,7 +63,7 @@ describe('fake Hyperliquid WebSocket', () => {
 
   test('candle data is one object; a spot context comes on activeSpotAssetCtx', async () => {
     const hl = await start({ greeting: false })
-    const client = await connectHyperliquid(hl.wsUrl)
+    const client = await connectWs(hl.wsUrl)
     await client.ask(subscribe({ type: 'candle', coin: 'BTC', interval: '1m' }))
     await client.ask(subscribe({ type: 'activeAssetCtx', coin: '@2' }))
     const candle = hyperliquidEvents.candle({
@@ -86,8 +85,8 @@ describe('fake Hyperliquid WebSocket', () => {
       markPx: '0.00005299',
     })
     hl.emit('activeAssetCtx:@2', hyperliquidEvents.activeAssetCtx('@2', ctx))
-    await expect.poll(() => client.frames.length).toBe(4)
-    expect(client.frames.slice(2)).toEqual([
+    await expect.poll(() => client.messages.length).toBe(4)
+    expect(client.messages.slice(2)).toEqual([
       { channel: 'candle', data: candle },
       { channel: 'activeSpotAssetCtx', data: { coin: '@2', ctx } },
     ])
@@ -95,7 +94,7 @@ describe('fake Hyperliquid WebSocket', () => {
 
   test('unsubscribe acks and stops delivery; bad requests get error frames', async () => {
     const hl = await start({ greeting: false })
-    const client = await connectHyperliquid(hl.wsUrl)
+    const client = await connectWs(hl.wsUrl)
     await client.ask(subscribe(trades))
     expect(await client.ask(subscribe(trades))).toEqual({
       channel: 'error',
@@ -122,28 +121,28 @@ describe('fake Hyperliquid WebSocket', () => {
     })
     hl.emit('trades:BTC', [trade])
     await client.ask({ method: 'ping' })
-    expect(client.frames.at(-1)).toEqual({ channel: 'pong' })
-    expect(client.frames).not.toContainEqual({ channel: 'trades', data: [trade] })
+    expect(client.messages.at(-1)).toEqual({ channel: 'pong' })
+    expect(client.messages).not.toContainEqual({ channel: 'trades', data: [trade] })
   })
 
   test('{"method":"ping"} gets {"channel":"pong"} unless answerPings(false)', async () => {
     const hl = await start({ greeting: false })
-    const client = await connectHyperliquid(hl.wsUrl)
+    const client = await connectWs(hl.wsUrl)
     expect(await client.ask({ method: 'ping' })).toEqual({ channel: 'pong' })
     hl.answerPings(false)
     client.ws.send('{"method":"ping"}')
     // an answer to a later frame proves no pong was sent before it
     expect(await client.ask(subscribe(trades))).toMatchObject({ channel: 'subscriptionResponse' })
     expect(
-      client.frames.filter((frame) => JSON.stringify(frame) === '{"channel":"pong"}')
+      client.messages.filter((frame) => JSON.stringify(frame) === '{"channel":"pong"}')
     ).toHaveLength(1)
     expect(hl.pingsReceived()).toBe(2)
   })
 
   test('a socket the server has sent nothing to for the idle limit is closed; pings keep it', async () => {
     const hl = await start({ greeting: false, idleTimeoutMs: 1_000 })
-    const quiet = await connectHyperliquid(hl.wsUrl)
-    const busy = await connectHyperliquid(hl.wsUrl)
+    const quiet = await connectWs(hl.wsUrl)
+    const busy = await connectWs(hl.wsUrl)
     const pinger = setInterval(() => busy.ws.send('{"method":"ping"}'), 100)
     try {
       expect(await quiet.closed).toEqual({ code: 1000, reason: 'idle' })
@@ -155,12 +154,12 @@ describe('fake Hyperliquid WebSocket', () => {
 
   test('only /ws upgrades; dropConnections cuts sockets; emitRaw reaches everyone', async () => {
     const hl = await start({ greeting: false })
-    expect(await upgradeStatus(`ws://127.0.0.1:${hl.port}/`)).toBe(404)
-    expect(await upgradeStatus(`ws://127.0.0.1:${hl.port}/ws/extra`)).toBe(404)
-    const client = await connectHyperliquid(hl.wsUrl)
+    expect((await refusedUpgrade(`ws://127.0.0.1:${hl.port}/`)).status).toBe(404)
+    expect((await refusedUpgrade(`ws://127.0.0.1:${hl.port}/ws/extra`)).status).toBe(404)
+    const client = await connectWs(hl.wsUrl)
     await hl.waitForConnections(1)
     hl.emitRaw('not json')
-    await expect.poll(() => client.frames).toEqual(['not json'])
+    await expect.poll(() => client.messages).toEqual(['not json'])
     hl.dropConnections()
     expect((await client.closed).code).toBe(1006)
     await expect.poll(() => hl.connections()).toEqual([])

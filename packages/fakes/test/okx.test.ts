@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { connectHyperliquid as connectText } from './text-client.ts'
+import { connectWs } from '@takashi/testing'
 import { okxEvents, startFakeOkx, type FakeOkx } from '../src/okx/index.ts'
 
 let venue: FakeOkx | undefined
@@ -11,7 +11,7 @@ afterEach(async () => {
 describe('fake OKX', () => {
   test('one ack per arg; pushes reach subscribers; text ping gets pong unless switched off', async () => {
     venue = await startFakeOkx()
-    const client = await connectText(venue.publicUrl)
+    const client = await connectWs(venue.publicUrl)
     const arg = { channel: 'trades', instId: 'BTC-USDT-SWAP' }
     client.ws.send(
       JSON.stringify({
@@ -20,8 +20,8 @@ describe('fake OKX', () => {
         args: [arg, { channel: 'mark-price', instId: 'BTC-USDT-SWAP' }],
       })
     )
-    await expect.poll(() => client.frames.length).toBe(2)
-    expect(client.frames[0]).toMatchObject({ id: '7', event: 'subscribe', arg })
+    await expect.poll(() => client.messages.length).toBe(2)
+    expect(client.messages[0]).toMatchObject({ id: '7', event: 'subscribe', arg })
     const trade = okxEvents.trade({
       instId: 'BTC-USDT-SWAP',
       tradeId: '1',
@@ -31,25 +31,25 @@ describe('fake OKX', () => {
       ts: 5,
     })
     venue.emit(arg, [trade])
-    await expect.poll(() => client.frames.at(-1)).toEqual({ arg, data: [trade] })
+    await expect.poll(() => client.messages.at(-1)).toEqual({ arg, data: [trade] })
     expect(await client.ask('ping')).toBe('pong')
     venue.answerPings(false)
     client.ws.send('ping')
     await expect.poll(() => venue!.pingsReceived()).toBe(2)
-    expect(client.frames.at(-1)).toBe('pong')
-    expect(client.frames.filter((f) => f === 'pong')).toHaveLength(1)
+    expect(client.messages.at(-1)).toBe('pong')
+    expect(client.messages.filter((f) => f === 'pong')).toHaveLength(1)
   })
 
   test('candles only on /business, public channels only on /public; silence closes with 4004', async () => {
     venue = await startFakeOkx({ idleTimeoutMs: 1_000 })
-    const pub = await connectText(venue.publicUrl)
+    const pub = await connectWs(venue.publicUrl)
     expect(
       await pub.ask({ op: 'subscribe', args: [{ channel: 'candle1m', instId: 'BTC-USDT-SWAP' }] })
     ).toMatchObject({
       event: 'error',
       code: '64001',
     })
-    const business = await connectText(venue.businessUrl)
+    const business = await connectWs(venue.businessUrl)
     expect(
       await business.ask({
         op: 'subscribe',

@@ -2,33 +2,29 @@ import { describe, expect, onTestFinished } from 'vitest'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { createRedis, readFeedAfter, type Keys } from '@takashi/bus'
-import { redisTest as test } from '@takashi/testing'
+import { largeTrade, liquidation as buildLiquidation, redisTest as test } from '@takashi/testing'
 import type { LargeTrade, Liquidation } from '@takashi/schemas'
 import { createFeedConsumer, createAggregatorMetrics } from '../src/index.ts'
 
-const trade = (n: number, value: number): LargeTrade => ({
-  exchange: 'binance',
-  symbol: 'BTCUSDT',
-  timestamp: 1_700_000_000_000 + n,
-  received_at: 1_700_000_000_010 + n,
-  id: `binance:BTCUSDT:${n}`,
-  side: n % 2 ? 'sell' : 'buy',
-  price: 50_000,
-  quantity: value / 50_000,
-  value_usd: value,
-  trade_id: String(n),
-})
-const liquidation: Liquidation = {
-  exchange: 'binance',
+const trade = (n: number, value: number): LargeTrade =>
+  largeTrade({
+    timestamp: 1_700_000_000_000 + n,
+    received_at: 1_700_000_000_010 + n,
+    id: `binance:BTCUSDT:${n}`,
+    side: n % 2 ? 'sell' : 'buy',
+    price: 50_000,
+    quantity: value / 50_000,
+    value_usd: value,
+    trade_id: String(n),
+  })
+const liquidation: Liquidation = buildLiquidation({
   symbol: 'ETHUSDT',
-  timestamp: 1_700_000_000_000,
   received_at: 1_700_000_000_001,
   id: 'binance:ETHUSDT:1700000000000:long:3000:2',
-  side: 'long',
   price: 3000,
   quantity: 2,
   value_usd: 6000,
-}
+})
 
 function startConsumer(redisUrl: string, keys: Keys, name: string, claimIdleMs = 30_000) {
   const redis = createRedis(redisUrl, { blocking: true })

@@ -12,7 +12,12 @@ import {
   type Keys,
   type Redis,
 } from '@takashi/bus'
-import { redisTest as test } from '@takashi/testing'
+import {
+  metricValue,
+  ohlc,
+  openInterest as buildOpenInterest,
+  redisTest as test,
+} from '@takashi/testing'
 import {
   INTERVAL_MS,
   type ExchangeId,
@@ -85,24 +90,21 @@ function startMonitor(redisUrl: string, keys: Keys, exchanges: ExchangeId[] = ['
     redis.disconnect()
   })
   /** evaluations of the 5m open-interest series (seeds are not counted) */
-  const runs = async () => {
-    const metric = await registry.getSingleMetric('takashi_aggregator_detector_runs_total')?.get()
-    const row = metric?.values.find(
-      (v) => v.labels.timeframe === '5m' && v.labels.metric === 'open_interest'
-    )
-    return row?.value ?? 0
-  }
+  const runs = () =>
+    metricValue(registry, 'takashi_aggregator_detector_runs_total', {
+      timeframe: '5m',
+      metric: 'open_interest',
+    })
   return { monitor, registry, runs }
 }
 
-const openInterest = (value: number, at: number): OpenInterest => ({
-  exchange: 'binance',
-  symbol: 'BTCUSDT',
-  timestamp: at,
-  received_at: at + 50,
-  open_interest: value,
-  open_interest_usd: value * 60_000,
-})
+const openInterest = (value: number, at: number): OpenInterest =>
+  buildOpenInterest({
+    timestamp: at,
+    received_at: at + 50,
+    open_interest: value,
+    open_interest_usd: value * 60_000,
+  })
 const publishOi = (redis: Redis, keys: Keys, value: number, at: number) =>
   publishRecords(redis, keys, [{ kind: 'open_interest', record: openInterest(value, at) }])
 
@@ -268,21 +270,20 @@ describe('OI spike monitor', () => {
     fakeIngestor(redisUrl, keys)
     const step = INTERVAL_MS['5m']
     const open = periodOf(T0, '5m')
-    const candle = (timestamp: number, volume: number, closed: boolean): Ohlc => ({
-      exchange: 'binance',
-      symbol: 'BTCUSDT',
-      timestamp,
-      received_at: timestamp,
-      interval: '5m',
-      open: 60_000,
-      high: 60_000,
-      low: 60_000,
-      close: 60_000,
-      volume,
-      quote_volume: null,
-      trades: null,
-      closed,
-    })
+    const candle = (timestamp: number, volume: number, closed: boolean): Ohlc =>
+      ohlc({
+        timestamp,
+        received_at: timestamp,
+        interval: '5m',
+        open: 60_000,
+        high: 60_000,
+        low: 60_000,
+        close: 60_000,
+        volume,
+        quote_volume: null,
+        trades: null,
+        closed,
+      })
     const history = Array.from({ length: 100 }, (_, i) =>
       candle(open - (100 - i) * step, calm(i) / 10, true)
     )

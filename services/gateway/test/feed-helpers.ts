@@ -1,50 +1,30 @@
 import { appendToFeed, type Feed, type Keys, type Redis } from '@takashi/bus'
 import type { ExchangeId, LargeTrade, Liquidation, OISpike } from '@takashi/schemas'
+import * as records from '@takashi/testing'
 
 let nextEvent = 0
 
-const common = (exchange: ExchangeId, symbol: string) => ({
-  exchange,
-  symbol,
-  timestamp: 1_700_000_000_000,
-  received_at: 1_700_000_000_100,
-})
+// received 100 ms after the event; the builders are @takashi/testing's, without the feed id
+const received = { received_at: 1_700_000_000_100 }
 
 export function liquidation(overrides: Partial<Omit<Liquidation, 'id'>> = {}) {
-  return {
-    ...common(overrides.exchange ?? 'binance', overrides.symbol ?? 'BTCUSDT'),
-    side: 'long' as const,
-    price: 100_000,
-    quantity: 0.1,
-    value_usd: 10_000,
-    ...overrides,
-  }
+  return records.withoutId(records.liquidation({ ...received, ...overrides }))
 }
 
 export function largeTrade(overrides: Partial<Omit<LargeTrade, 'id'>> = {}) {
-  return {
-    ...common(overrides.exchange ?? 'binance', overrides.symbol ?? 'BTCUSDT'),
-    side: 'buy' as const,
-    price: 100_000,
-    quantity: 2,
-    value_usd: 200_000,
-    trade_id: String(++nextEvent),
-    ...overrides,
-  }
+  return records.withoutId(
+    records.largeTrade({
+      ...received,
+      quantity: 2,
+      value_usd: 200_000,
+      trade_id: String(++nextEvent),
+      ...overrides,
+    })
+  )
 }
 
 export function oiSpike(overrides: Partial<Omit<OISpike, 'id'>> = {}) {
-  return {
-    ...common(overrides.exchange ?? 'binance', overrides.symbol ?? 'BTCUSDT'),
-    timeframe: '5m' as const,
-    metric: 'open_interest' as const,
-    value: 120,
-    mean: 100,
-    stdev: 5,
-    z_score: 4,
-    threshold: 3,
-    ...overrides,
-  }
+  return records.withoutId(records.oiSpike({ ...received, ...overrides }))
 }
 
 /** An event as the feed holds it: its id and the exact JSON text clients receive. */

@@ -2,25 +2,15 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, test } from 'vitest'
-import WebSocket from 'ws'
+import { connectWs } from '@takashi/testing'
 import { startSimulatedBinance } from '../src/binance/index.ts'
 import type { SimulatedVenue } from '../src/venue.ts'
 
 let simulator: SimulatedVenue | undefined
-const sockets: WebSocket[] = []
 afterEach(async () => {
-  for (const ws of sockets.splice(0)) ws.terminate()
   await simulator?.stop()
   simulator = undefined
 })
-
-function collect(url: string): { ws: WebSocket; frames: unknown[] } {
-  const ws = new WebSocket(url)
-  sockets.push(ws)
-  const frames: unknown[] = []
-  ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString())))
-  return { ws, frames }
-}
 
 const decimal = expect.stringMatching(/^\d+(\.\d+)?$/) as unknown
 const millis = expect.any(Number) as unknown
@@ -31,7 +21,7 @@ describe('simulated Binance', () => {
       symbols: ['BTCUSDT', 'ETHUSDT'],
       intervals: ['1m', '5m'],
     })
-    const { frames } = collect(
+    const { messages: frames } = await connectWs(
       `${simulator.urls.BINANCE_WS_URL}/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s`
     )
     const of = (stream: string) =>
@@ -119,7 +109,9 @@ describe('simulated Binance', () => {
       intervals: ['1m'],
       now: () => clock,
     })
-    const { frames } = collect(`${simulator.urls.BINANCE_WS_URL}/market/ws/btcusdt@kline_1m`)
+    const { messages: frames } = await connectWs(
+      `${simulator.urls.BINANCE_WS_URL}/market/ws/btcusdt@kline_1m`
+    )
     await expect.poll(() => frames.length).toBeGreaterThan(0)
     clock = minute + 60_050
     const closed = () => frames.find((frame) => (frame as { k: { x: boolean } }).k.x)

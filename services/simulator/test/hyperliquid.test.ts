@@ -2,35 +2,21 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, test } from 'vitest'
-import WebSocket from 'ws'
+import { connectWs } from '@takashi/testing'
 import { startSimulatedHyperliquid } from '../src/hyperliquid/index.ts'
 import type { SimulatedVenue } from '../src/venue.ts'
 
 let simulator: SimulatedVenue | undefined
-const sockets: WebSocket[] = []
 afterEach(async () => {
-  for (const ws of sockets.splice(0)) ws.terminate()
   await simulator?.stop()
   simulator = undefined
 })
 
 /** Subscribes on the simulator's socket and keeps every frame (the greeting as text). */
 async function subscribe(url: string, subscriptions: Record<string, string>[]) {
-  const ws = new WebSocket(url)
-  sockets.push(ws)
-  const frames: unknown[] = []
-  ws.on('message', (data: Buffer) => {
-    const text = data.toString()
-    try {
-      frames.push(JSON.parse(text))
-    } catch {
-      frames.push(text)
-    }
-  })
-  await once(ws, 'open')
-  for (const subscription of subscriptions)
-    ws.send(JSON.stringify({ method: 'subscribe', subscription }))
-  return frames
+  const client = await connectWs(url)
+  for (const subscription of subscriptions) client.send({ method: 'subscribe', subscription })
+  return client.messages
 }
 
 async function info(url: string, body: unknown): Promise<unknown> {
