@@ -3,6 +3,7 @@ import { browserHeaders } from './access/browser.ts'
 import { errorHandler, notFound } from './errors.ts'
 import type { AppDeps } from './deps.ts'
 import type { GatewayMetrics } from './metrics.ts'
+import { pathDecodeErrors } from './path-decode.ts'
 import { docsRouter } from './routes/docs.ts'
 import { feedsRouter } from './routes/feeds.ts'
 import { marketRouter } from './routes/market.ts'
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(multiRouter(deps))
   app.use(marketRouter(deps))
   app.use(notFound)
+  app.use(pathDecodeErrors)
   app.use(errorHandler(deps.log, () => deps.redis.status !== 'ready'))
   return app
 }

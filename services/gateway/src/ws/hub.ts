@@ -53,6 +53,8 @@ interface Sub {
   client: Client
   id: string | null
   plan: StreamPlan
+  /** the subscribe ack not sent yet: it goes before the first data, or before an unsubscribe's */
+  ack: string | undefined
   /** live frames held back until the initial value or the replayed history is sent */
   held: Held[] | null
   /** after a replay: live messages up to this id were already read from history */
@@ -247,8 +249,14 @@ export function createHub(options: HubOptions) {
 
   const active = (sub: Sub) => !sub.removed && !sub.client.gone
 
-  async function start(sub: Sub, ack: string | undefined): Promise<void> {
-    const { plan, client } = sub
+  function sendAck(sub: Sub): void {
+    if (sub.ack === undefined) return
+    enqueue(sub.client, frameText(Buffer.from(sub.ack)))
+    sub.ack = undefined
+  }
+
+  async function start(sub: Sub): Promise<void> {
+    const { plan } = sub
     try {
       // Subscribe first, then read: the live messages held meanwhile are not lost.
       await Promise.all(plan.channels.map(channels.whenSubscribed))
@@ -256,7 +264,7 @@ export function createHub(options: HubOptions) {
       log.warn({ err, stream: plan.kind }, 'redis subscribe failed')
     }
     if (!active(sub)) return
-    if (ack !== undefined) enqueue(client, frameText(Buffer.from(ack)))
+    sendAck(sub)
     if (plan.sinceId !== undefined) return replayAfter(sub, plan.sinceId)
     if (plan.events) {
       // Where the client joined the feed: a recovery replays from here at the earliest.
@@ -413,6 +421,7 @@ export function createHub(options: HubOptions) {
           client,
           id,
           plan,
+          ack,
           held: holds ? [] : null,
           after: null,
           cursor: plan.events ? null : undefined,
@@ -423,7 +432,7 @@ export function createHub(options: HubOptions) {
         client.subs.set(id, sub)
         for (const channel of plan.channels) channels.add(channel, sub)
         if (!holds) return
-        sub.chain = start(sub, ack)
+        sub.chain = start(sub)
         try {
           await sub.chain
         } catch (err) {
@@ -433,7 +442,11 @@ export function createHub(options: HubOptions) {
       },
       unsubscribe(id) {
         const sub = client.subs.get(id)
-        if (sub) removeSub(sub)
+        if (sub) {
+          // a subscription still starting is acked first: every request gets its answer
+          sendAck(sub)
+          removeSub(sub)
+        }
         return sub !== undefined
       },
       has: (id) => client.subs.has(id),

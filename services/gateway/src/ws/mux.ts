@@ -3,7 +3,7 @@ import type { Logger } from '@takashi/observability'
 import { ApiError, badParam } from '../errors.ts'
 import { ackMessage, errorMessage } from './envelope.ts'
 import type { Hub } from './hub.ts'
-import { queryOf, type ResolveStream } from './streams.ts'
+import { streamOf, type ResolveStream } from './streams.ts'
 
 // The multiplexed protocol on `/ws` (docs/asyncapi.yaml): each subscription names a path
 // stream of spec §5 with its query, resolved exactly as an upgrade to that path would be.
@@ -72,8 +72,7 @@ export function serveMux(
     }
     let plan
     try {
-      const url = new URL(path, 'http://gateway')
-      plan = resolveStream(url.pathname, queryOf(url))
+      plan = streamOf(resolveStream, path)
     } catch (err) {
       if (err instanceof ApiError) return fail(id, err)
       log.error({ err }, 'ws subscribe failed')

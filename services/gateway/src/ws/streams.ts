@@ -53,6 +53,21 @@ export function queryOf(url: URL): Query {
   return query
 }
 
+/** A request target (`/ws/...?...`) as a URL; one no URL parser reads (`//[`) is no stream. */
+export function targetUrl(target: string): URL {
+  try {
+    return new URL(target, 'http://gateway')
+  } catch {
+    throw new ApiError(404, 'not_found', `no stream ${target}`)
+  }
+}
+
+/** A request target → its stream, or an ApiError (400/404). */
+export function streamOf(resolve: ResolveStream, target: string): StreamPlan {
+  const url = targetUrl(target)
+  return resolve(url.pathname, queryOf(url))
+}
+
 function sinceIdParam(query: Query): string | undefined {
   const text = queryText(query, 'since_id')
   if (text === undefined || isStreamId(text)) return text

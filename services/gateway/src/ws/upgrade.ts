@@ -10,7 +10,7 @@ import { ApiError, rateLimited } from '../errors.ts'
 import { CLOSE_POLICY } from './close.ts'
 import type { Hub } from './hub.ts'
 import { serveMux } from './mux.ts'
-import { queryOf, type ResolveStream, type StreamPlan } from './streams.ts'
+import { queryOf, targetUrl, type ResolveStream, type StreamPlan } from './streams.ts'
 
 /** History replays (`since_id`) one client may start on one replica per minute. */
 export const REPLAYS_PER_MINUTE = 10
@@ -94,7 +94,7 @@ export function handleUpgrades(options: UpgradeOptions): {
     if (!originAllowed(options.corsOrigins, origin)) {
       throw new ApiError(403, 'forbidden', `origin ${origin ?? ''} is not allowed`)
     }
-    const url = new URL(req.url ?? '/', 'http://gateway')
+    const url = targetUrl(req.url ?? '/')
     const stream = url.pathname === '/ws' ? null : resolveStream(url.pathname, queryOf(url))
     if (options.stopping?.()) {
       throw new ApiError(503, 'shutting_down', 'this gateway replica is stopping, reconnect')
