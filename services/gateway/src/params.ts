@@ -37,6 +37,14 @@ export function enumText<const T extends readonly [string, ...string[]]>(values:
   return onceText.pipe(z.enum(values, { error }))
 }
 
+/** A comma list (`binance,okx`): items trimmed, repeats dropped, an empty item refused. */
+export function listText() {
+  return onceText
+    .transform((text) => text.split(',').map((item) => item.trim()))
+    .refine((items) => !items.includes(''), 'has an empty item')
+    .transform((items) => [...new Set(items)])
+}
+
 /**
  * A query checked against a route's schema: an empty value (`?limit=`) counts as absent, and the
  * first bad parameter in the schema's order is a 400 naming it, as the API has always answered.
@@ -53,7 +61,7 @@ export function parseQuery<S extends z.ZodObject>(
 }
 
 /** One query value through `schema`: absent or empty → undefined; bad → a 400 naming it. */
-function readParam<T>(
+export function queryParam<T>(
   query: Record<string, unknown>,
   name: string,
   schema: z.ZodType<T>
@@ -67,10 +75,10 @@ function readParam<T>(
 
 /** One query value as text: absent → undefined; repeated (?a=1&a=2) → a 400 naming it. */
 export const queryText = (query: Record<string, unknown>, name: string): string | undefined =>
-  readParam(query, name, onceText)
+  queryParam(query, name, onceText)
 
 /** A non-negative number (e.g. `min_value_usd`), or undefined when absent. */
 export const nonNegativeParam = (
   query: Record<string, unknown>,
   name: string
-): number | undefined => readParam(query, name, nonNegativeText())
+): number | undefined => queryParam(query, name, nonNegativeText())

@@ -14,8 +14,8 @@ import {
   type Catalog,
   type ExchangeView,
 } from '../catalog.ts'
-import { ApiError, badParam } from '../errors.ts'
-import { nonNegativeParam, queryText } from '../params.ts'
+import { ApiError } from '../errors.ts'
+import { enumText, listText, nonNegativeParam, queryParam } from '../params.ts'
 
 // Which events of a shared feed a client asked for. The same rules serve REST and WebSocket.
 
@@ -34,21 +34,15 @@ export interface FeedScope {
   timeframe?: SpikeTimeframe
 }
 
-/** A comma list (`exchanges=binance,okx`), or undefined when absent. */
-export function listParam(query: Record<string, unknown>, name: string): string[] | undefined {
-  const text = queryText(query, name)
-  if (text === undefined) return undefined
-  const items = text.split(',').map((item) => item.trim())
-  if (items.some((item) => item === '')) throw badParam(name, 'has an empty item')
-  return [...new Set(items)]
-}
+const LIST = listText()
+const TIMEFRAME = enumText(SPIKE_TIMEFRAMES)
 
-function timeframeParam(query: Record<string, unknown>): SpikeTimeframe | undefined {
-  const text = queryText(query, 'timeframe')
-  if (text === undefined) return undefined
-  if ((SPIKE_TIMEFRAMES as readonly string[]).includes(text)) return text as SpikeTimeframe
-  throw badParam('timeframe', `'${text}' is not one of ${SPIKE_TIMEFRAMES.join(', ')}`)
-}
+/** A comma list (`exchanges=binance,okx`), or undefined when absent. */
+export const listParam = (query: Record<string, unknown>, name: string): string[] | undefined =>
+  queryParam(query, name, LIST)
+
+const timeframeParam = (query: Record<string, unknown>): SpikeTimeframe | undefined =>
+  queryParam(query, 'timeframe', TIMEFRAME)
 
 /** Named exchanges must serve the feed (404 otherwise); by default every one that does. */
 function scopeExchanges(catalog: Catalog, feed: Feed, names?: string[]): ExchangeView[] {
