@@ -17,7 +17,12 @@ import { freePort } from '@takashi/local-redis'
 import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { Liquidation } from '@takashi/schemas'
-import { startOwnedRedis, uniquePrefix, metricValue } from '@takashi/testing'
+import {
+  liquidation as buildLiquidation,
+  metricValue,
+  startOwnedRedis,
+  uniquePrefix,
+} from '@takashi/testing'
 import { binanceEvents, startFakeBinance, binanceKlineRows } from '@takashi/fakes/binance'
 import { createFeedConsumer } from '../../aggregator/src/feed-consumer.ts'
 import { createAggregatorMetrics } from '../../aggregator/src/metrics.ts'
@@ -244,17 +249,14 @@ test('events over the buffer bound are dropped and counted while Redis is away',
   cleanups.push(() => outbox.close(0))
   const liquidation = (n: number) => ({
     kind: 'liquidation' as const,
-    record: {
-      exchange: 'binance' as const,
-      symbol: 'BTCUSDT',
+    record: buildLiquidation({
       timestamp: n,
       received_at: n,
       id: `binance:BTCUSDT:${n}`,
-      side: 'long' as const,
       price: 1,
       quantity: 1,
       value_usd: 1,
-    },
+    }),
   })
   outbox.push([1, 2, 3, 4, 5].map(liquidation))
   expect(outbox.size()).toBe(3)

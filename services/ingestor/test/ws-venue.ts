@@ -10,6 +10,7 @@ import {
 } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { NormalizedRecord } from '@takashi/schemas'
+import { largeTrade } from '@takashi/testing'
 import { createIngestorMetrics } from '../src/metrics.ts'
 
 /** A tiny WebSocket venue for connection-loop tests: records what clients send. */
@@ -83,18 +84,14 @@ export async function startTestVenue(options: { autoPong?: boolean } = {}): Prom
 export function testTrade(price: number): NormalizedRecord {
   return {
     kind: 'trade',
-    record: {
-      exchange: 'binance',
-      symbol: 'BTCUSDT',
-      timestamp: 1_700_000_000_000,
+    record: largeTrade({
       received_at: 1_700_000_000_001,
       id: `binance:BTCUSDT:${price}`,
-      side: 'buy',
       price,
       quantity: 1,
       value_usd: price,
       trade_id: String(price),
-    },
+    }),
   }
 }
 
