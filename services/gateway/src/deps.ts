@@ -5,6 +5,7 @@ import type { Access } from './access/access.ts'
 import type { CorsOrigins } from './access/browser.ts'
 import type { Catalog } from './catalog.ts'
 import type { Drain } from './drain.ts'
+import type { HotCache } from './hot-cache.ts'
 import type { GatewayMetrics } from './metrics.ts'
 import type { Upstream } from './upstream.ts'
 
@@ -27,6 +28,8 @@ export interface AppDeps {
   corsOrigins?: CorsOrigins
   /** the bound on each exchange's part of a /multi answer; default 3 s */
   multiPartTimeoutMs?: number
+  /** hot REST answers in memory; without it every answer is read from Redis */
+  hotCache?: HotCache
   /** requests in flight and the stopping state (/readyz 503 while draining) */
   drain?: Drain
   /** whether the backbone serves this replica; default: the reading connection is ready */

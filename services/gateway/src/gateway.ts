@@ -19,6 +19,7 @@ import { createWsConnections } from './access/ws-connections.ts'
 import { createApp } from './app.ts'
 import { createCatalog, type ExchangeView } from './catalog.ts'
 import { createDrain } from './drain.ts'
+import { createHotCache } from './hot-cache.ts'
 import { createGatewayMetrics } from './metrics.ts'
 import { MULTI_PART_TIMEOUT_MS } from './routes/multi.ts'
 import { createUpstream } from './upstream.ts'
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   wsConnectionsPerClient?: number
   /** client messages per second on one WebSocket (WS_MAX_MESSAGES_PER_SECOND); default 20 */
   wsMessagesPerSecond?: number
+  /** the REST memory's bounds (tests): bytes kept (64 MiB) and longest trust without a message (1 s) */
+  restMemory?: { maxBytes?: number; maxAgeMs?: number }
   /** how often each replica re-reads the API keys it has seen; default 1 s */
   keyRefreshMs?: number
   /** WebSocket limits; the defaults are the production values */
@@ -88,6 +91,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   const subscriber = createRedis(options.redisUrl, { blocking: true, autoResubscribe: false })
   logConnectionErrors(redis, log, 'redis connection error')
   logConnectionErrors(subscriber, log, 'redis subscriber connection error')
+  // the REST memory's own subscriber: the hub's connection stays the fan-out's alone
+  const hotSubscriber = createRedis(options.redisUrl, { blocking: true, autoResubscribe: false })
+  logConnectionErrors(hotSubscriber, log, 'redis subscriber connection error')
+  const hotCache = createHotCache({
+    subscriber: hotSubscriber,
+    log,
+    metrics,
+    ...options.restMemory,
+  })
   const catalog = createCatalog(options)
   const drain = createDrain()
   const now = options.now ?? Date.now
@@ -137,6 +149,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     metrics,
     catalog,
     upstream,
+    hotCache,
     version: takashiVersion(),
     now,
     drain,
@@ -194,6 +207,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       wsConnections.close()
       counter.close()
       subscriber.disconnect()
+      hotSubscriber.disconnect()
       redis.disconnect()
     },
   }

@@ -1,13 +1,13 @@
-import { segmentOf } from '@takashi/schemas'
 import { readCandles, readLatest } from '@takashi/bus'
-import type { Interval } from '@takashi/schemas'
+import { segmentOf, type Interval } from '@takashi/schemas'
 import type { AppDeps } from './deps.ts'
 import { waitForRedis } from './backbone.ts'
 import type { ExchangeView } from './catalog.ts'
 import { backboneDown } from './errors.ts'
+import { prepare, type Prepared } from './prepared.ts'
 
-/** JSON text exactly as cached (sent as is), or records an ingestor fetched. */
-export type MarketAnswer = { text: string } | { value: unknown }
+/** An answer ready to send: the cached JSON text exactly as stored, or what an ingestor fetched. */
+export type MarketAnswer = Prepared
 
 export interface CandleWindow {
   limit: number
@@ -19,7 +19,10 @@ export async function ensureBackbone(deps: Pick<AppDeps, 'redis'>): Promise<void
   if (!(await waitForRedis(deps.redis))) throw backboneDown()
 }
 
-/** Candles of one series: the cache when it covers the window, else the exchange's ingestor. */
+/**
+ * Candles of one series: the cache when it covers the window, else the exchange's ingestor. The
+ * latest window (no start or end) is what dashboards poll: it is kept in memory while it holds.
+ */
 export async function candlesOf(
   deps: AppDeps,
   adapter: ExchangeView,
@@ -27,33 +30,65 @@ export async function candlesOf(
   interval: Interval,
   window: CandleWindow
 ): Promise<MarketAnswer> {
-  const { redis, keys, metrics, upstream } = deps
-  const cached = await readCandles(redis, keys, { exchange: adapter.id, symbol, interval }, window)
-  if (cached.covered) {
-    metrics.cacheRequests.inc({ kind: 'ohlc', result: 'hit' })
-    return { text: cached.body }
+  const { redis, keys, metrics, upstream, hotCache } = deps
+  const series = { exchange: adapter.id, symbol, interval }
+  const load = async () => {
+    const cached = await readCandles(redis, keys, series, window)
+    return { text: cached.body, keep: cached.covered }
+  }
+  const latestWindow = window.start_time === undefined && window.end_time === undefined
+  let read: { answer: Prepared; fromMemory: boolean; keep: boolean }
+  if (latestWindow && hotCache) {
+    const key = `ohlc|${adapter.id}|${symbol}|${interval}|${window.limit}`
+    const channel = keys.ohlcChannel(adapter.id, symbol, interval)
+    const { answer, fromMemory, kept } = await hotCache.read(key, channel, load)
+    read = { answer, fromMemory, keep: kept }
+  } else {
+    const { text, keep } = await load()
+    read = { answer: prepare(text), fromMemory: false, keep }
+  }
+  if (read.keep) {
+    metrics.cacheRequests.inc({ kind: 'ohlc', result: read.fromMemory ? 'memory' : 'hit' })
+    return read.answer
   }
   metrics.cacheRequests.inc({ kind: 'ohlc', result: 'miss' })
-  return { value: await upstream.fetch(adapter.id, { kind: 'ohlc', symbol, interval, ...window }) }
+  const fetched = await upstream.fetch(adapter.id, { kind: 'ohlc', symbol, interval, ...window })
+  return prepare(JSON.stringify(fetched))
 }
 
-/** The latest open interest or funding: the cache, else the exchange's ingestor. */
+/** The latest open interest or funding: memory, the cache, else the exchange's ingestor. */
 export async function latestOf(
   deps: AppDeps,
   adapter: ExchangeView,
   kind: 'open_interest' | 'funding_rate',
   symbol: string
 ): Promise<MarketAnswer> {
-  const { redis, keys, metrics, upstream } = deps
-  const cached = await readLatest(redis, keys, segmentOf(kind), adapter.id, symbol)
-  if (cached !== null) {
-    metrics.cacheRequests.inc({ kind, result: 'hit' })
-    return { text: cached }
+  const { redis, keys, metrics, upstream, hotCache } = deps
+  const segment = segmentOf(kind)
+  const load = async () => {
+    const text = await readLatest(redis, keys, segment, adapter.id, symbol)
+    return { text: text ?? '', keep: text !== null }
+  }
+  const read = hotCache
+    ? await hotCache.read(
+        `${segment}|${adapter.id}|${symbol}`,
+        keys.liveChannel(segment, adapter.id, symbol),
+        load
+      )
+    : await load().then(({ text, keep }) => ({
+        answer: prepare(text),
+        fromMemory: false,
+        kept: keep,
+      }))
+  if (read.kept) {
+    metrics.cacheRequests.inc({ kind, result: read.fromMemory ? 'memory' : 'hit' })
+    return read.answer
   }
   metrics.cacheRequests.inc({ kind, result: 'miss' })
-  return { value: await upstream.fetch(adapter.id, { kind, symbol }) }
+  return prepare(JSON.stringify(await upstream.fetch(adapter.id, { kind, symbol })))
 }
 
+/** The records of an answer, for the routes that combine several. */
 export function parsed(answer: MarketAnswer): unknown {
-  return 'text' in answer ? (JSON.parse(answer.text) as unknown) : answer.value
+  return JSON.parse(answer.body.toString()) as unknown
 }

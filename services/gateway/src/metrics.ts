@@ -36,8 +36,13 @@ export function createGatewayMetrics(registry: Registry) {
     }),
     cacheRequests: new Counter({
       name: 'takashi_gateway_cache_requests_total',
-      help: 'REST reads answered from the cache (hit) or by a fetch job (miss)',
+      help: "REST reads answered from the replica's memory (memory), the Redis cache (hit) or by a fetch job (miss)",
       labelNames: ['kind', 'result'] as const,
+      registers,
+    }),
+    restMemoryBytes: new Gauge({
+      name: 'takashi_gateway_rest_memory_bytes',
+      help: 'Bytes of REST answers this replica keeps in memory (hot candle windows, latest values)',
       registers,
     }),
     wsClients: new Gauge({
@@ -75,6 +80,7 @@ export function createGatewayMetrics(registry: Registry) {
   for (const kind of CACHE_KINDS) {
     metrics.cacheRequests.inc({ kind, result: 'hit' }, 0)
     metrics.cacheRequests.inc({ kind, result: 'miss' }, 0)
+    metrics.cacheRequests.inc({ kind, result: 'memory' }, 0)
   }
   return metrics
 }

@@ -9,6 +9,7 @@ import {
   openInterest,
   refusedUpgrade,
   startGateway,
+  type TestClient,
   type RunningGateway,
 } from './helpers.ts'
 
@@ -220,7 +221,7 @@ describe('limits across replicas', () => {
     // the default WS_MAX_CONNECTIONS_PER_CLIENT: 50
     const one = await replica(ctx)
     const two = await replica(ctx)
-    const open = []
+    const open: TestClient[] = []
     for (let i = 0; i < 50; i++) {
       const gateway = i % 2 === 0 ? one : two
       open.push(

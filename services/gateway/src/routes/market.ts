@@ -1,15 +1,10 @@
-import { Router, type Response } from 'express'
+import { Router } from 'express'
 import type { AppDeps } from '../deps.ts'
 import { requireCapability, resolveExchange, resolveInterval, resolveSymbol } from '../catalog.ts'
-import { candlesOf, ensureBackbone, latestOf, type MarketAnswer } from '../market-data.ts'
+import { candlesOf, ensureBackbone, latestOf } from '../market-data.ts'
 import { parseQuery } from '../params.ts'
+import { sendPrepared } from '../prepared.ts'
 import { expressPath, routes } from '../route-specs.ts'
-
-/** Sends cached JSON text as it is (the client-facing bytes), or fetched records. */
-function send(res: Response, answer: MarketAnswer): void {
-  if ('text' in answer) res.type('application/json').send(answer.text)
-  else res.json(answer.value)
-}
 
 /** `GET /{exchange}/ohlc|open-interest|funding-rate/...`: the cache, else a fetch job. */
 export function marketRouter(deps: AppDeps): Router {
@@ -24,7 +19,7 @@ export function marketRouter(deps: AppDeps): Router {
     const interval = resolveInterval(catalog, adapter, req.params.interval)
     const window = parseQuery(routes.ohlc.query, req.query)
     await ensureBackbone(deps)
-    send(res, await candlesOf(deps, adapter, symbol, interval, window))
+    sendPrepared(req, res, await candlesOf(deps, adapter, symbol, interval, window))
   })
 
   const latest = { open_interest: routes.openInterest, funding_rate: routes.fundingRate }
@@ -34,7 +29,7 @@ export function marketRouter(deps: AppDeps): Router {
       requireCapability(adapter, kind)
       const symbol = resolveSymbol(catalog, adapter, req.params.symbol)
       await ensureBackbone(deps)
-      send(res, await latestOf(deps, adapter, kind, symbol))
+      sendPrepared(req, res, await latestOf(deps, adapter, kind, symbol))
     })
   }
 
