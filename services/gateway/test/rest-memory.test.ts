@@ -1,6 +1,13 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect } from 'vitest'
-import { markCandlesFrom, publishRecords, readCandles, readLatest, type Keys } from '@takashi/bus'
+import {
+  markCandlesFrom,
+  publishRecords,
+  readCandles,
+  readLatest,
+  type Keys,
+  type Redis,
+} from '@takashi/bus'
 import { redisTest } from '@takashi/testing'
 import type { GatewayOptions } from '../src/gateway.ts'
 import { candle, metricValue, openInterest, startGateway, type RunningGateway } from './helpers.ts'
@@ -24,6 +31,20 @@ async function gatewayFor(
   return gateway
 }
 
+/** `count` closed 1m candles from T0, cached and marked contiguous, as an ingestor leaves them. */
+async function seedCandles(redis: Redis, keys: Keys, count: number) {
+  const candles = Array.from({ length: count }, (_, i) =>
+    candle(T0 + i * 60_000, { close: 100 + i })
+  )
+  await publishRecords(
+    redis,
+    keys,
+    candles.map((record) => ({ kind: 'ohlc' as const, record }))
+  )
+  await markCandlesFrom(redis, keys, SERIES, T0)
+  return candles
+}
+
 const body = async (gateway: RunningGateway, path: string) =>
   (await fetch(`${gateway.url}${path}`)).text()
 
@@ -34,15 +55,7 @@ describe('REST answers from memory', () => {
   redisTest(
     'are byte for byte what Redis holds across a stream of updates',
     async ({ redis, keys, redisUrl }) => {
-      const candles = Array.from({ length: 120 }, (_, i) =>
-        candle(T0 + i * 60_000, { close: 100 + i })
-      )
-      await publishRecords(
-        redis,
-        keys,
-        candles.map((record) => ({ kind: 'ohlc' as const, record }))
-      )
-      await markCandlesFrom(redis, keys, SERIES, T0)
+      const candles = await seedCandles(redis, keys, 120)
       await publishRecords(redis, keys, [{ kind: 'open_interest', record: openInterest() }])
       const gateway = await gatewayFor({ redisUrl, keys })
       const redisOhlc = async () => (await readCandles(redis, keys, SERIES, { limit: 100 })).body
@@ -82,13 +95,7 @@ describe('REST answers from memory', () => {
   redisTest(
     'are dropped when the subscription breaks, so an update in the gap is not missed',
     async ({ redis, keys, redisUrl }) => {
-      const candles = Array.from({ length: 100 }, (_, i) => candle(T0 + i * 60_000))
-      await publishRecords(
-        redis,
-        keys,
-        candles.map((record) => ({ kind: 'ohlc' as const, record }))
-      )
-      await markCandlesFrom(redis, keys, SERIES, T0)
+      const candles = await seedCandles(redis, keys, 100)
       const gateway = await gatewayFor({ redisUrl, keys })
       expect(await body(gateway, PATH)).toBe(await body(gateway, PATH))
       expect(await fromMemory(gateway, 'ohlc')).toBe(1)
@@ -106,13 +113,7 @@ describe('REST answers from memory', () => {
   redisTest(
     'large answers are compressed for clients that accept it; ETags give 304s',
     async ({ redis, keys, redisUrl }) => {
-      const candles = Array.from({ length: 100 }, (_, i) => candle(T0 + i * 60_000))
-      await publishRecords(
-        redis,
-        keys,
-        candles.map((record) => ({ kind: 'ohlc' as const, record }))
-      )
-      await markCandlesFrom(redis, keys, SERIES, T0)
+      const candles = await seedCandles(redis, keys, 100)
       await publishRecords(redis, keys, [{ kind: 'open_interest', record: openInterest() }])
       const gateway = await gatewayFor({ redisUrl, keys })
       const plain = await fetch(`${gateway.url}${PATH}`, {
