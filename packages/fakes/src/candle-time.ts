@@ -17,6 +17,8 @@ const FIXED_MS: Record<string, number> = {
   '3d': 3 * 1440 * MINUTE,
   '1w': 7 * 1440 * MINUTE,
 }
+/** Every interval name these functions take: the fixed ones, shortest first, then `1M`. */
+export const CANDLE_INTERVALS: readonly string[] = [...Object.keys(FIXED_MS), '1M']
 /** 1970-01-01 was a Thursday; venues whose weeks start on Monday shift by four days. */
 export const MONDAY_WEEKS = 4 * 1440 * MINUTE
 

@@ -8,6 +8,29 @@ export interface VenueClient {
   readonly socket: WebSocket
 }
 
+/** A client of a venue that cuts sockets it has sent nothing to for a while (OKX, Hyperliquid). */
+export class SendTimedClient implements VenueClient {
+  lastSentAt: number
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly url: string,
+    now: number
+  ) {
+    this.lastSentAt = now
+  }
+
+  sendText(text: string, now: number): void {
+    if (this.socket.readyState !== this.socket.OPEN) return
+    this.socket.send(text)
+    this.lastSentAt = now
+  }
+
+  send(value: unknown, now: number): void {
+    this.sendText(JSON.stringify(value), now)
+  }
+}
+
 export interface VenueServerOptions<Route, Client extends VenueClient> {
   /** for error messages: `fake Binance: timed out …` */
   name: string

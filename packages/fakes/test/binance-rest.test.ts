@@ -1,23 +1,19 @@
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import {
   binanceKlineRow,
   startFakeBinance,
   type BinanceKlineRow,
   type FakeBinance,
 } from '../src/binance/index.ts'
+import { venuePerTest } from './venue.ts'
 
 const T0 = Date.UTC(2026, 4, 1, 12, 0, 0)
 let clock = T0
-let venue: FakeBinance | undefined
-async function start(): Promise<FakeBinance> {
+const startVenue = venuePerTest(startFakeBinance)
+function start() {
   clock = T0
-  venue = await startFakeBinance({ now: () => clock })
-  return venue
+  return startVenue({ now: () => clock })
 }
-afterEach(async () => {
-  await venue?.close()
-  venue = undefined
-})
 
 async function get(binance: FakeBinance, path: string) {
   const response = await fetch(`${binance.restUrl}${path}`)

@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, test } from 'vitest'
-import { closeWsClients, connectWs, refusedUpgrade, type WsClient } from '@takashi/testing'
-import { binanceEvents, startFakeBinance, type FakeBinance } from '../src/binance/index.ts'
+import { describe, expect, test } from 'vitest'
+import { connectWs, refusedUpgrade, type WsClient } from '@takashi/testing'
+import { binanceEvents, startFakeBinance } from '../src/binance/index.ts'
+import { venuePerTest } from './venue.ts'
 
-let venue: FakeBinance | undefined
-async function start(options?: Parameters<typeof startFakeBinance>[0]): Promise<FakeBinance> {
-  venue = await startFakeBinance(options)
-  return venue
-}
+const start = venuePerTest(startFakeBinance)
 /** Sends a request frame and resolves with the frame answering its id. */
 function request(client: WsClient, frame: { method: string; params?: unknown[]; id: number }) {
   client.send(frame)
   return client.waitFor((message) => (message as { id?: unknown }).id === frame.id)
 }
-
-afterEach(async () => {
-  closeWsClients()
-  await venue?.close()
-  venue = undefined
-})
 
 const trade = binanceEvents.aggTrade({
   symbol: 'BTCUSDT',

@@ -1,23 +1,9 @@
-import { afterEach, describe, expect, test } from 'vitest'
-import { closeWsClients, connectWs, refusedUpgrade } from '@takashi/testing'
-import {
-  bybitEvents,
-  bybitKlineRow,
-  bybitTopic,
-  startFakeBybit,
-  type FakeBybit,
-} from '../src/bybit/index.ts'
+import { describe, expect, test } from 'vitest'
+import { connectWs, refusedUpgrade } from '@takashi/testing'
+import { bybitEvents, bybitKlineRow, bybitTopic, startFakeBybit } from '../src/bybit/index.ts'
+import { venuePerTest } from './venue.ts'
 
-let venue: FakeBybit | undefined
-afterEach(async () => {
-  closeWsClients()
-  await venue?.close()
-  venue = undefined
-})
-async function start(options: Parameters<typeof startFakeBybit>[0] = {}) {
-  venue = await startFakeBybit(options)
-  return venue
-}
+const start = venuePerTest(startFakeBybit)
 
 describe('fake Bybit WebSocket', () => {
   test('subscribe is acked once per request; data reaches only subscribers of its topic', async () => {

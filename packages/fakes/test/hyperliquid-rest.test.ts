@@ -1,23 +1,19 @@
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import {
   hyperliquidEvents,
   startFakeHyperliquid,
   type FakeHyperliquid,
   type HyperliquidCandleRow,
 } from '../src/hyperliquid/index.ts'
+import { venuePerTest } from './venue.ts'
 
 const T0 = Date.UTC(2026, 4, 1, 12, 0, 0)
 let clock = T0
-let venue: FakeHyperliquid | undefined
-async function start(): Promise<FakeHyperliquid> {
+const startVenue = venuePerTest(startFakeHyperliquid)
+function start() {
   clock = T0
-  venue = await startFakeHyperliquid({ now: () => clock, greeting: false })
-  return venue
+  return startVenue({ now: () => clock, greeting: false })
 }
-afterEach(async () => {
-  await venue?.close()
-  venue = undefined
-})
 
 async function info(hl: FakeHyperliquid, body: unknown, init: RequestInit = {}) {
   const response = await fetch(`${hl.restUrl}/info`, {

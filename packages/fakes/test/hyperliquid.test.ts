@@ -1,23 +1,13 @@
-import { afterEach, describe, expect, test } from 'vitest'
-import { closeWsClients, connectWs, refusedUpgrade } from '@takashi/testing'
+import { describe, expect, test } from 'vitest'
+import { connectWs, refusedUpgrade } from '@takashi/testing'
 import {
   HYPERLIQUID_GREETING,
   hyperliquidEvents,
   startFakeHyperliquid,
-  type FakeHyperliquid,
-  type FakeHyperliquidOptions,
 } from '../src/hyperliquid/index.ts'
+import { venuePerTest } from './venue.ts'
 
-let venue: FakeHyperliquid | undefined
-async function start(options?: FakeHyperliquidOptions): Promise<FakeHyperliquid> {
-  venue = await startFakeHyperliquid(options)
-  return venue
-}
-afterEach(async () => {
-  closeWsClients()
-  await venue?.close()
-  venue = undefined
-})
+const start = venuePerTest(startFakeHyperliquid)
 
 const trades = { type: 'trades', coin: 'BTC' }
 const subscribe = (subscription: unknown) => ({ method: 'subscribe', subscription })

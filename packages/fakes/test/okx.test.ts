@@ -1,16 +1,13 @@
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { connectWs } from '@takashi/testing'
-import { okxEvents, startFakeOkx, type FakeOkx } from '../src/okx/index.ts'
+import { okxEvents, startFakeOkx } from '../src/okx/index.ts'
+import { venuePerTest } from './venue.ts'
 
-let venue: FakeOkx | undefined
-afterEach(async () => {
-  await venue?.close()
-  venue = undefined
-})
+const start = venuePerTest(startFakeOkx)
 
 describe('fake OKX', () => {
   test('one ack per arg; pushes reach subscribers; text ping gets pong unless switched off', async () => {
-    venue = await startFakeOkx()
+    const venue = await start()
     const client = await connectWs(venue.publicUrl)
     const arg = { channel: 'trades', instId: 'BTC-USDT-SWAP' }
     client.ws.send(
@@ -35,13 +32,13 @@ describe('fake OKX', () => {
     expect(await client.ask('ping')).toBe('pong')
     venue.answerPings(false)
     client.ws.send('ping')
-    await expect.poll(() => venue!.pingsReceived()).toBe(2)
+    await expect.poll(() => venue.pingsReceived()).toBe(2)
     expect(client.messages.at(-1)).toBe('pong')
     expect(client.messages.filter((f) => f === 'pong')).toHaveLength(1)
   })
 
   test('candles only on /business, public channels only on /public; silence closes with 4004', async () => {
-    venue = await startFakeOkx({ idleTimeoutMs: 1_000 })
+    const venue = await start({ idleTimeoutMs: 1_000 })
     const pub = await connectWs(venue.publicUrl)
     expect(
       await pub.ask({ op: 'subscribe', args: [{ channel: 'candle1m', instId: 'BTC-USDT-SWAP' }] })
@@ -71,7 +68,7 @@ describe('fake OKX', () => {
   })
 
   test('REST: the string-code envelope, newest-first candles, instruments with contract sizes', async () => {
-    venue = await startFakeOkx()
+    const venue = await start()
     const rows = [0, 1, 2].map((i) =>
       okxEvents.candle({
         ts: i * 60_000,

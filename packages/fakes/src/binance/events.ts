@@ -1,6 +1,6 @@
 // Builders of Binance USD-M stream events and REST rows, shaped like the venue's own frames
 // (decimals as strings, times and ids as numbers; see shared exchange-formats §1.2 and §1.7).
-import { candleOpenAt, MONDAY_WEEKS, nextCandleOpen } from '../candle-time.ts'
+import { CANDLE_INTERVALS, candleOpenAt, MONDAY_WEEKS, nextCandleOpen } from '../candle-time.ts'
 
 type Decimal = string | number
 
@@ -20,28 +20,12 @@ export type BinanceKlineRow = [
   string,
 ]
 
-/** Every kline interval Binance USD-M accepts. */
-export const BINANCE_INTERVALS = [
-  '1m',
-  '3m',
-  '5m',
-  '15m',
-  '30m',
-  '1h',
-  '2h',
-  '4h',
-  '6h',
-  '8h',
-  '12h',
-  '1d',
-  '3d',
-  '1w',
-  '1M',
-] as const
+/** Every kline interval Binance USD-M accepts: all the candle-time names. */
+export const BINANCE_INTERVALS = CANDLE_INTERVALS
 
 /** Whether Binance accepts `interval` for klines. */
 export function isBinanceInterval(interval: string): boolean {
-  return (BINANCE_INTERVALS as readonly string[]).includes(interval)
+  return BINANCE_INTERVALS.includes(interval)
 }
 
 /** Open time of the candle after the one opening at `openTime` (calendar months for `1M`). */

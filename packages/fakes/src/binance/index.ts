@@ -1,6 +1,6 @@
 import { createFakeBinanceRest, type FakeBinanceRest, type RecordedRequest } from './rest.ts'
 import { FakeBinanceClient, parseWsPath, type BinanceRoute } from './ws.ts'
-import { startVenueServer } from '../venue-server.ts'
+import { startFakeVenue, type FakeVenue } from '../fake-venue.ts'
 
 export * from './events.ts'
 export type {
@@ -38,58 +38,38 @@ export interface FakeBinanceConnection {
 }
 
 /** A Binance USD-M venue on 127.0.0.1 speaking the real WebSocket and REST protocol. */
-export interface FakeBinance {
+export interface FakeBinance extends FakeVenue<FakeBinanceRest, RecordedRequest> {
   /** what BINANCE_WS_URL is set to: `ws://127.0.0.1:<port>` */
   wsUrl: string
-  /** what BINANCE_REST_URL is set to: `http://127.0.0.1:<port>` */
-  restUrl: string
-  port: number
   /** delivers an event to every client subscribed to `stream` on a path that carries it */
   emit(stream: string, data: unknown): void
   /** sends a raw text frame to every client */
   emitRaw(text: string): void
   connections(): FakeBinanceConnection[]
-  /** resolves once an open client lists `stream` among its subscriptions (default 5000 ms) */
-  waitForSubscriber(stream: string, timeoutMs?: number): Promise<void>
-  /** resolves when at least `count` clients are open (default 5000 ms) */
-  waitForConnections(count: number, timeoutMs?: number): Promise<void>
-  /** terminates every client socket abruptly (no close frame) */
-  dropConnections(): void
-  /** off: protocol pings from clients get no pong */
-  answerPings(on: boolean): void
-  pingsReceived(): number
-  rest: FakeBinanceRest
-  /** every REST request, in arrival order */
-  requests: RecordedRequest[]
-  close(): Promise<void>
 }
 
 /** Starts the fake venue; one HTTP server answers REST and WebSocket upgrades. */
 export async function startFakeBinance(options: FakeBinanceOptions = {}): Promise<FakeBinance> {
   const now = options.now ?? Date.now
-  const pingIntervalMs = options.pingIntervalMs ?? 180_000
   const pongTimeoutMs = options.pongTimeoutMs ?? 600_000
   const lifetimeMs = options.lifetimeMs ?? 24 * 3_600_000
-  const { rest, requests, handle } = createFakeBinanceRest(now)
-  let answering = true
-  let pings = 0
 
-  const venue = await startVenueServer({
+  const { server, venue } = await startFakeVenue({
     name: 'fake Binance',
     port: options.port,
-    handleRest: handle,
+    rest: createFakeBinanceRest(now),
     restFailure: (error) => ({
       contentType: 'application/json',
       body: JSON.stringify({ code: -1000, msg: String(error) }),
     }),
     route: parseWsPath,
-    connect(ws, url, path) {
+    connect(ws, url, path, pings) {
       const client = new FakeBinanceClient(ws, url, path, now())
       const lifetime = setTimeout(() => ws.close(1000, 'connection lifetime reached'), lifetimeMs)
       ws.on('close', () => clearTimeout(lifetime))
       ws.on('ping', (data) => {
-        pings += 1
-        if (inbound(client) && answering) ws.pong(data)
+        pings.received += 1
+        if (inbound(client) && pings.answering) ws.pong(data)
       })
       ws.on('pong', () => {
         client.lastPongAt = now()
@@ -100,6 +80,15 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     onText(client, text) {
       if (inbound(client)) client.handleText(text)
     },
+    subscriptions: (client) => client.streams,
+    // server pings; a client silent past the pong timeout is dropped
+    sweep: {
+      everyMs: options.pingIntervalMs ?? 180_000,
+      client(client) {
+        if (now() - client.lastPongAt > pongTimeoutMs) client.socket.terminate()
+        else client.socket.ping()
+      },
+    },
   })
   /** Counts an inbound frame; a client over Binance's per-second limit is closed. */
   function inbound(client: FakeBinanceClient): boolean {
@@ -108,50 +97,23 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     return false
   }
 
-  const pinger = setInterval(() => {
-    for (const client of venue.clients) {
-      if (now() - client.lastPongAt > pongTimeoutMs) client.socket.terminate()
-      else client.socket.ping()
-    }
-  }, pingIntervalMs)
-
-  const { port, open, waitFor } = venue
   return {
-    wsUrl: `ws://127.0.0.1:${port}`,
-    restUrl: `http://127.0.0.1:${port}`,
-    port,
+    ...venue,
+    wsUrl: `ws://127.0.0.1:${venue.port}`,
     emit(stream, data) {
-      for (const client of venue.clients) client.deliver(stream, data)
+      for (const client of server.clients) client.deliver(stream, data)
     },
     emitRaw(text) {
-      for (const client of open()) client.socket.send(text)
+      for (const client of server.open()) client.socket.send(text)
     },
     connections() {
-      return [...venue.clients].map((client) => ({
+      return [...server.clients].map((client) => ({
         path: client.pathname,
         streams: [...client.streams],
         url: client.url,
         route: client.path.route,
         combined: client.combined,
       }))
-    },
-    waitForSubscriber(stream, timeoutMs = 5000) {
-      const check = () => open().some((client) => client.streams.includes(stream))
-      return waitFor(check, timeoutMs, `a subscriber to ${stream}`)
-    },
-    waitForConnections(count, timeoutMs = 5000) {
-      return waitFor(() => open().length >= count, timeoutMs, `${count} connections`)
-    },
-    dropConnections: venue.dropConnections,
-    answerPings(on) {
-      answering = on
-    },
-    pingsReceived: () => pings,
-    rest,
-    requests,
-    async close() {
-      clearInterval(pinger)
-      await venue.close()
     },
   }
 }

@@ -1,30 +1,15 @@
 // Builders of Hyperliquid WebSocket data and info rows, shaped like the venue's own (decimals as
 // strings, times and trade ids as numbers; see shared exchange-formats §4).
 
-import { candleOpenAt, nextCandleOpen } from '../candle-time.ts'
+import { CANDLE_INTERVALS, candleOpenAt, nextCandleOpen } from '../candle-time.ts'
 
 type Decimal = string | number
 
-/** Every candle interval Hyperliquid accepts (no 6h). */
-export const HYPERLIQUID_CANDLE_INTERVALS = [
-  '1m',
-  '3m',
-  '5m',
-  '15m',
-  '30m',
-  '1h',
-  '2h',
-  '4h',
-  '8h',
-  '12h',
-  '1d',
-  '3d',
-  '1w',
-  '1M',
-] as const
+/** Every candle interval Hyperliquid accepts: the candle-time names but 6h. */
+export const HYPERLIQUID_CANDLE_INTERVALS = CANDLE_INTERVALS.filter((interval) => interval !== '6h')
 
 export function isHyperliquidInterval(interval: string): boolean {
-  return (HYPERLIQUID_CANDLE_INTERVALS as readonly string[]).includes(interval)
+  return HYPERLIQUID_CANDLE_INTERVALS.includes(interval)
 }
 
 /** Open time of the candle after the one opening at `openTime` (calendar months for `1M`). */

@@ -1,4 +1,4 @@
-import type WebSocket from 'ws'
+import { SendTimedClient } from '../venue-server.ts'
 import { hyperliquidTopic, isHyperliquidInterval } from './events.ts'
 
 /** Hyperliquid's per-IP subscription limit. */
@@ -51,27 +51,8 @@ export function channelOf(topic: string): string {
 }
 
 /** One client connection: its subscriptions and when the server last sent it anything. */
-export class FakeHyperliquidClient {
+export class FakeHyperliquidClient extends SendTimedClient {
   readonly topics: string[] = []
-  lastSentAt: number
-
-  constructor(
-    readonly socket: WebSocket,
-    readonly url: string,
-    now: number
-  ) {
-    this.lastSentAt = now
-  }
-
-  sendText(text: string, now: number): void {
-    if (this.socket.readyState !== this.socket.OPEN) return
-    this.socket.send(text)
-    this.lastSentAt = now
-  }
-
-  send(value: unknown, now: number): void {
-    this.sendText(JSON.stringify(value), now)
-  }
 
   deliver(topic: string, data: unknown, now: number): void {
     if (this.topics.includes(topic)) this.send({ channel: channelOf(topic), data }, now)

@@ -1,6 +1,6 @@
 import { createFakeOkxRest, type FakeOkxRest, type RecordedOkxRequest } from './rest.ts'
 import { FakeOkxClient, type OkxArg, type OkxPath } from './ws.ts'
-import { startVenueServer } from '../venue-server.ts'
+import { idleCheckMs, startFakeVenue, type FakeVenue } from '../fake-venue.ts'
 
 export * from './events.ts'
 export { candleOpenAt, nextCandleOpen } from '../candle-time.ts'
@@ -24,99 +24,61 @@ export interface FakeOkxConnection {
 }
 
 /** An OKX v5 venue on 127.0.0.1: the public and business WebSockets and the REST API. */
-export interface FakeOkx {
+export interface FakeOkx extends FakeVenue<FakeOkxRest, RecordedOkxRequest> {
   /** OKX_WS_PUBLIC_URL: `ws://127.0.0.1:<port>/ws/v5/public` */
   publicUrl: string
   /** OKX_WS_BUSINESS_URL: `ws://127.0.0.1:<port>/ws/v5/business` */
   businessUrl: string
-  /** OKX_REST_URL: `http://127.0.0.1:<port>` */
-  restUrl: string
-  port: number
   /** sends `{"arg":arg,"data":data}` to every client subscribed to the arg */
   emit(arg: OkxArg, data: unknown[]): void
   emitRaw(text: string, path?: OkxPath): void
   connections(): FakeOkxConnection[]
-  waitForSubscriber(key: string, timeoutMs?: number): Promise<void>
-  waitForConnections(count: number, timeoutMs?: number): Promise<void>
-  dropConnections(): void
-  /** off: the text `ping` gets no `pong` */
-  answerPings(on: boolean): void
-  pingsReceived(): number
-  rest: FakeOkxRest
-  requests: RecordedOkxRequest[]
-  close(): Promise<void>
 }
 
 export async function startFakeOkx(options: FakeOkxOptions = {}): Promise<FakeOkx> {
   const now = options.now ?? Date.now
   const idleTimeoutMs = options.idleTimeoutMs ?? 30_000
-  const { rest, requests, handle } = createFakeOkxRest()
-  let answering = true
-  let pings = 0
 
-  const venue = await startVenueServer({
+  const { server, venue } = await startFakeVenue({
     name: 'fake OKX',
     port: options.port,
-    handleRest: handle,
+    rest: createFakeOkxRest(),
     restFailure: (err) => ({
       contentType: 'application/json',
       body: JSON.stringify({ code: '50026', msg: String(err), data: [] }),
     }),
     route: (url) => PATHS[new URL(url, 'ws://fake').pathname],
     connect: (ws, url, path) => new FakeOkxClient(ws, url, path, now()),
-    onText(client, text) {
-      if (client.handleText(text, now(), answering)) pings += 1
+    // the text `ping` is the ping; off, it gets no `pong`
+    onText(client, text, pings) {
+      if (client.handleText(text, now(), pings.answering)) pings.received += 1
+    },
+    subscriptions: (client) => client.keys,
+    // OKX closes a connection it has pushed nothing to for 30 s
+    sweep: {
+      everyMs: idleCheckMs(idleTimeoutMs),
+      client(client) {
+        if (now() - client.lastSentAt > idleTimeoutMs)
+          client.socket.close(4004, 'No data received in 30s')
+      },
     },
   })
 
-  // OKX closes a connection it has pushed nothing to for 30 s
-  const idleCheck = setInterval(
-    () => {
-      for (const client of venue.clients) {
-        if (now() - client.lastSentAt > idleTimeoutMs)
-          client.socket.close(4004, 'No data received in 30s')
-      }
-    },
-    Math.max(10, Math.min(1_000, Math.floor(idleTimeoutMs / 4)))
-  )
-
-  const { port, open, waitFor } = venue
+  const base = `ws://127.0.0.1:${venue.port}`
   return {
-    publicUrl: `ws://127.0.0.1:${port}/ws/v5/public`,
-    businessUrl: `ws://127.0.0.1:${port}/ws/v5/business`,
-    restUrl: `http://127.0.0.1:${port}`,
-    port,
+    ...venue,
+    publicUrl: `${base}/ws/v5/public`,
+    businessUrl: `${base}/ws/v5/business`,
     emit(arg, data) {
       const time = now()
-      for (const client of venue.clients) client.deliver(arg, data, time)
+      for (const client of server.clients) client.deliver(arg, data, time)
     },
     emitRaw(text, path) {
       const time = now()
-      for (const client of open())
+      for (const client of server.open())
         if (path === undefined || client.path === path) client.sendText(text, time)
     },
     connections: () =>
-      [...venue.clients].map((client) => ({ path: client.path, keys: [...client.keys] })),
-    waitForSubscriber(key, timeoutMs = 5000) {
-      return waitFor(
-        () => open().some((client) => client.keys.includes(key)),
-        timeoutMs,
-        `a subscriber to ${key}`
-      )
-    },
-    waitForConnections(count, timeoutMs = 5000) {
-      return waitFor(() => open().length >= count, timeoutMs, `${count} connections`)
-    },
-    dropConnections: venue.dropConnections,
-    answerPings(on) {
-      answering = on
-    },
-    pingsReceived: () => pings,
-    rest,
-    requests,
-    async close() {
-      clearInterval(idleCheck)
-      await venue.close()
-    },
+      [...server.clients].map((client) => ({ path: client.path, keys: [...client.keys] })),
   }
 }

@@ -1,4 +1,5 @@
 import type WebSocket from 'ws'
+import { SendTimedClient } from '../venue-server.ts'
 import { okxCanonicalInterval } from './events.ts'
 
 export type OkxPath = 'public' | 'business'
@@ -44,28 +45,17 @@ function refusal(arg: unknown, path: OkxPath): { code: string; msg: string } | u
 }
 
 /** One client connection on the public or business path. */
-export class FakeOkxClient {
+export class FakeOkxClient extends SendTimedClient {
   readonly keys: string[] = []
   readonly connId = Math.random().toString(16).slice(2, 10)
-  lastSentAt: number
 
   constructor(
-    readonly socket: WebSocket,
-    readonly url: string,
+    socket: WebSocket,
+    url: string,
     readonly path: OkxPath,
     now: number
   ) {
-    this.lastSentAt = now
-  }
-
-  sendText(text: string, now: number): void {
-    if (this.socket.readyState !== this.socket.OPEN) return
-    this.socket.send(text)
-    this.lastSentAt = now
-  }
-
-  send(value: unknown, now: number): void {
-    this.sendText(JSON.stringify(value), now)
+    super(socket, url, now)
   }
 
   deliver(arg: OkxArg, data: unknown[], now: number): void {
