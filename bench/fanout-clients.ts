@@ -1,85 +1,127 @@
-// Child process of the fan-out benchmark: C WebSocket clients and one publisher, so the gateway's
-// process is measured on its own. Prints one JSON line with the figures.
-import WebSocket from 'ws'
-import { Redis } from 'ioredis'
+// Child process of the fan-out benchmark: N WebSocket readers speaking the protocol over raw
+// TCP (handshake, then frame headers only), so the readers cost far less than the server they
+// measure. Counts data frames; samples the latency of one in 20 from its "timestamp".
+// Usage (forked with IPC): fanout-clients.ts <ws url> <clients>
+// IPC: sends {type: 'ready'}; answers {type: 'count'} and {type: 'report'} (then exits).
+import { randomBytes } from 'node:crypto'
+import { connect, type Socket } from 'node:net'
 
-const [
-  url = '',
-  redisUrl = '',
-  channel = '',
-  clientsText = '100',
-  rateText = '1000',
-  secondsText = '5',
-] = process.argv.slice(2)
-const clients = Number(clientsText)
-const rate = Number(rateText)
-const seconds = Number(secondsText)
+const [url = '', countText = '100'] = process.argv.slice(2)
+const target = new URL(url)
+const count = Number(countText)
+const SAMPLE_EVERY = 20
+const TIMESTAMP = Buffer.from('"timestamp":')
 
-const latencies: number[] = []
 let delivered = 0
 let slowCloses = 0
-const sockets: WebSocket[] = []
-await Promise.all(
-  Array.from({ length: clients }, () => {
-    const ws = new WebSocket(url)
-    sockets.push(ws)
-    ws.on('message', (data: Buffer) => {
-      delivered++
-      // sample one delivery in 20 to keep the client side cheap
-      if (delivered % 20 === 0) {
-        const sentAt = Number(/"timestamp":(\d+)/.exec(data.toString())?.[1])
-        latencies.push(Date.now() - sentAt)
+let closed = 0
+const latencies: number[] = []
+const sockets: Socket[] = []
+
+function open(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(target.port), target.hostname)
+    socket.setNoDelay(true)
+    sockets.push(socket)
+    let head: Buffer | null = Buffer.alloc(0)
+    let pending: Buffer | null = null
+    socket.once('connect', () => {
+      socket.write(
+        `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
+          'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
+          'Sec-WebSocket-Version: 13\r\n\r\n'
+      )
+    })
+    socket.on('error', reject)
+    socket.on('close', () => closed++)
+    socket.on('data', (chunk: Buffer) => {
+      if (head !== null) {
+        head = Buffer.concat([head, chunk])
+        const end = head.indexOf('\r\n\r\n')
+        if (end === -1) return
+        const status = head.subarray(0, head.indexOf('\r\n')).toString()
+        if (!status.startsWith('HTTP/1.1 101')) {
+          reject(new Error(`${url}: ${status}`))
+          socket.destroy()
+          return
+        }
+        chunk = head.subarray(end + 4)
+        head = null
+        resolve()
       }
-    })
-    ws.on('close', (code) => {
-      if (code === 1013) slowCloses++
-    })
-    return new Promise((resolve, reject) => {
-      ws.once('open', resolve)
-      ws.once('error', reject)
+      pending = readFrames(socket, pending ? Buffer.concat([pending, chunk]) : chunk)
     })
   })
-)
-
-const publisher = new Redis(redisUrl)
-for (let i = 0; i < 100; i++) {
-  const [, count] = (await publisher.pubsub('NUMSUB', channel)) as [string, number]
-  if (count > 0) break
-  await new Promise((resolve) => setTimeout(resolve, 50))
 }
 
-const body = (n: number) =>
-  `{"exchange":"binance","symbol":"BTCUSDT","timestamp":${Date.now()},"received_at":${Date.now()},"id":"binance:BTCUSDT:${n}","side":"buy","price":64000.1,"quantity":0.25,"value_usd":16000.025,"trade_id":"${n}"}`
-let published = 0
-const tickMs = 10
-const startedAt = Date.now()
-const end = startedAt + seconds * 1000
-// pace by elapsed time so timer drift does not lower the rate
-while (Date.now() < end) {
-  const due = Math.floor(((Date.now() - startedAt) / 1000) * rate)
-  const pipeline = publisher.pipeline()
-  while (published < due) pipeline.publish(channel, body(published++))
-  await pipeline.exec()
-  await new Promise((resolve) => setTimeout(resolve, tickMs))
+/** Reads the complete frames of `buf` (RFC 6455 §5.2, unmasked from a server); returns the rest. */
+function readFrames(socket: Socket, buf: Buffer): Buffer | null {
+  let at = 0
+  for (;;) {
+    if (buf.length - at < 2) break
+    const opcode = buf[at]! & 0x0f
+    let length = buf[at + 1]! & 0x7f
+    let header = 2
+    if (length === 126) {
+      if (buf.length - at < 4) break
+      length = buf.readUInt16BE(at + 2)
+      header = 4
+    } else if (length === 127) {
+      if (buf.length - at < 10) break
+      length = buf.readUInt32BE(at + 2) * 2 ** 32 + buf.readUInt32BE(at + 6)
+      header = 10
+    }
+    const start = at + header
+    const end = start + length
+    if (end > buf.length) break
+    if (opcode === 1 || opcode === 2) {
+      delivered++
+      if (delivered % SAMPLE_EVERY === 0) sample(buf.subarray(start, end))
+    } else if (opcode === 9) {
+      pong(socket, buf.subarray(start, end))
+    } else if (opcode === 8) {
+      if (length >= 2 && buf.readUInt16BE(start) === 1013) slowCloses++
+      socket.end()
+    }
+    at = end
+  }
+  return at < buf.length ? buf.subarray(at) : null
 }
-await new Promise((resolve) => setTimeout(resolve, 1000))
 
-latencies.sort((a, b) => a - b)
-const pct = (p: number) =>
-  latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? null
-process.stdout.write(
-  `${JSON.stringify({
-    clients,
-    rate,
-    seconds,
-    published,
-    delivered,
-    expected: published * clients,
-    deliveries_per_s: Math.round(delivered / seconds),
-    latency_p50_ms: pct(0.5),
-    latency_p99_ms: pct(0.99),
-    slow_closes: slowCloses,
-  })}\n`
-)
-for (const ws of sockets) ws.terminate()
-publisher.disconnect()
+function sample(payload: Buffer): void {
+  const at = payload.indexOf(TIMESTAMP)
+  if (at === -1) return
+  let sentAt = 0
+  for (let i = at + TIMESTAMP.length; i < payload.length; i++) {
+    const digit = payload[i]! - 48
+    if (digit < 0 || digit > 9) break
+    sentAt = sentAt * 10 + digit
+  }
+  latencies.push(Date.now() - sentAt)
+}
+
+// A client's frames are masked; a zero mask leaves the payload as it is.
+function pong(socket: Socket, payload: Buffer): void {
+  const header = Buffer.from([0x8a, 0x80 | payload.length, 0, 0, 0, 0])
+  socket.write(Buffer.concat([header, payload]))
+}
+
+// connect in batches: thousands of simultaneous SYNs overflow the listen backlog
+for (let opened = 0; opened < count; opened += 250) {
+  const batch = Math.min(250, count - opened)
+  await Promise.all(Array.from({ length: batch }, open))
+}
+process.send?.({ type: 'ready' })
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'count') {
+    process.send?.({ type: 'count', delivered })
+    return
+  }
+  if (message.type !== 'report') return
+  process.send?.({ type: 'report', delivered, slow_closes: slowCloses, closed, latencies }, () => {
+    for (const socket of sockets) socket.destroy()
+    process.exit(0)
+  })
+})

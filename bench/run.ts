@@ -1,12 +1,18 @@
-// `pnpm bench [parse|fanout|spikes]`: throughput, latency and memory figures (docs/benchmarks.md).
-import { availableParallelism, totalmem } from 'node:os'
+// `pnpm bench [parse|rest|fanout|spikes]`: throughput, latency and memory figures (docs/benchmarks.md).
+import { availableParallelism, loadavg, totalmem } from 'node:os'
 import { benchFanout } from './fanout.ts'
 import { benchParse } from './parse.ts'
+import { benchRest, restTable } from './rest.ts'
 import { benchSpikes } from './spikes.ts'
+import { hasWrk } from './wrk.ts'
 
 const only = process.argv[2]
+const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const machine = `${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`
-process.stdout.write(`takashi benchmarks on ${machine}\n`)
+// other work on the machine moves every figure; the ratios within one run move less
+const load = () => `load average ${loadavg().map(oneDecimal).join(' ')}`
+const oneDecimal = (n: number) => n.toFixed(1)
+process.stdout.write(`takashi benchmarks on ${machine}, ${load()}\n`)
 
 if (!only || only === 'parse') {
   process.stdout.write('\nparse (pure adapter code, one core)\n')
@@ -17,24 +23,64 @@ if (!only || only === 'parse') {
   }
 }
 
-if (!only || only === 'fanout') {
-  process.stdout.write('\nfan-out (one gateway, clients on /ws/binance/BTCUSDT/trades)\n')
-  const runs: [number, number][] = [
-    [100, 1_000],
-    [1_000, 100],
-    [1_000, 500],
-    [5_000, 20],
-  ]
-  for (const [clients, rate] of runs) {
-    const r = await benchFanout(clients, rate)
-    process.stdout.write(
-      `  ${String(clients).padStart(5)} clients × ${String(rate).padStart(5)} msg/s: ` +
-        `${r.deliveries_per_s.toLocaleString('en')} deliveries/s (${r.delivered}/${r.expected}), ` +
-        `p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms, slow closes ${r.slow_closes}, ` +
-        `gateway RSS ${r.gateway_rss_mb} MiB\n`
+if (!only || only === 'rest') {
+  if (!hasWrk()) {
+    process.stderr.write(
+      'pnpm bench rest needs wrk (an HTTP load generator) on the PATH: ' +
+        'apt-get install wrk, brew install wrk, or build https://github.com/wg/wrk\n'
     )
-    process.stdout.write(`  ${JSON.stringify(r)}\n`)
+    process.exit(1)
   }
+  const options = { seconds, warmupSeconds: 2, threads: 2, connections: 100 }
+  process.stdout.write(
+    `\nREST (wrk -t${options.threads} -c${options.connections} -d${seconds}s after a ` +
+      `${options.warmupSeconds} s warm-up; each server in its own process, one at a time; ` +
+      `wrk, the server and redis-server share the ${availableParallelism()} cores)\n`
+  )
+  const results = await benchRest(options)
+  for (const line of restTable(results)) process.stdout.write(`${line}\n`)
+  for (const result of results) process.stdout.write(`  ${JSON.stringify(result)}\n`)
+  process.stdout.write(`  (${load()} at the end)\n`)
+}
+
+if (!only || only === 'fanout') {
+  // BENCH_FANOUT_GRID: clients×msg/s cells, comma-separated
+  const grid = (process.env.BENCH_FANOUT_GRID ?? '100x1000,1000x100,1000x500,5000x20')
+    .split(',')
+    .map((cell) => cell.split('x').map(Number) as [number, number])
+  const options = {
+    seconds: Number(process.env.BENCH_FANOUT_SECONDS ?? 5),
+    clientProcesses: Number(process.env.BENCH_FANOUT_CLIENT_PROCESSES ?? 2),
+  }
+  process.stdout.write(
+    `\nfan-out (/ws/binance/BTCUSDT/trades, ${options.seconds} s per cell; the gateway and the raw ` +
+      `ws bound each in its own process, one at a time; clients are raw-TCP readers in ` +
+      `${options.clientProcesses} processes; all share the ${availableParallelism()} cores)\n`
+  )
+  for (const [clients, rate] of grid) {
+    const gateway = await benchFanout('gateway', clients, rate, options)
+    const raw = await benchFanout('raw ws', clients, rate, options)
+    const ratio = (figure: 'deliveries_per_s' | 'deliveries_per_cpu_s') => {
+      const [mine, theirs] = [gateway[figure], raw[figure]]
+      return mine && theirs ? `${(mine / theirs).toFixed(2)}×` : '–'
+    }
+    for (const r of [gateway, raw]) {
+      process.stdout.write(
+        `  ${String(clients).padStart(5)} clients × ${String(rate).padStart(5)} msg/s ` +
+          `${r.server.padEnd(7)}: ${r.deliveries_per_s.toLocaleString('en')} deliveries/s ` +
+          `(${r.delivered}/${r.expected}), ` +
+          `${r.deliveries_per_cpu_s?.toLocaleString('en') ?? '?'} per CPU-s (${r.server_cpu_s} s), ` +
+          `p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms, ` +
+          `slow closes ${r.slow_closes}, RSS ${r.server_rss_mb} MiB\n`
+      )
+    }
+    process.stdout.write(
+      `  ${''.padStart(31)}gateway ÷ raw: ${ratio('deliveries_per_s')} deliveries/s, ` +
+        `${ratio('deliveries_per_cpu_s')} deliveries per CPU-s\n`
+    )
+    for (const r of [gateway, raw]) process.stdout.write(`  ${JSON.stringify(r)}\n`)
+  }
+  process.stdout.write(`  (${load()} at the end)\n`)
 }
 
 if (!only || only === 'spikes') {
