@@ -19,6 +19,7 @@ import { createWsConnections } from './access/ws-connections.ts'
 import { createApp } from './app.ts'
 import { createCatalog, type ExchangeView } from './catalog.ts'
 import { createDrain } from './drain.ts'
+import { createFastPath } from './fast-path.ts'
 import { createHotCache } from './hot-cache.ts'
 import { createGatewayMetrics } from './metrics.ts'
 import { MULTI_PART_TIMEOUT_MS } from './routes/multi.ts'
@@ -155,6 +156,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     drain,
     backboneReady: () => redis.status === 'ready' && subscriber.status === 'ready',
   })
+  const fastPath = createFastPath({
+    catalog,
+    hotCache,
+    access,
+    corsOrigins,
+    metrics,
+    drain,
+    app,
+  })
   const server = createServer(
     {
       // a slow client cannot hold a connection by trickling its request
@@ -164,7 +174,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // gateway never closes one the balancer is about to reuse
       keepAliveTimeout: 65_000,
     },
-    app
+    fastPath
   )
   const hub = createHub({ subscriber, log, metrics, ...options.ws })
   const upgrades = handleUpgrades({

@@ -47,6 +47,11 @@ export function createHotCache(options: HotCacheOptions) {
   const versions = new Map<string, number>()
   const watchers = new Map<string, Watcher>()
   const keysOf = new Map<string, Set<string>>()
+  // reads in flight: the requests that find an entry stale at once share one Redis read
+  const loading = new Map<
+    string,
+    Promise<{ answer: Prepared; fromMemory: boolean; kept: boolean }>
+  >()
   let live = false
 
   const subscriptions = createSubscriptions<Watcher>({
@@ -123,21 +128,11 @@ export function createHotCache(options: HotCacheOptions) {
     ): Promise<{ answer: Prepared; fromMemory: boolean; kept: boolean }> {
       const entry = entries.get(key)
       if (fresh(entry)) return { answer: entry.answer, fromMemory: true, kept: true }
-      // subscribed before the read: a write after it is heard and drops what it read
-      await watch(channel)
-      const version = versions.get(channel) ?? 0
-      const at = now()
-      const loaded = await load()
-      const answer = prepare(loaded.text)
-      const unchanged = (versions.get(channel) ?? 0) === version
-      if (live && unchanged && loaded.keep) {
-        let keys = keysOf.get(channel)
-        if (!keys) keysOf.set(channel, (keys = new Set()))
-        keys.add(key)
-        entries.set(key, { answer, channel, version, at })
-        metrics.restMemoryBytes.set(entries.calculatedSize)
-      }
-      return { answer, fromMemory: false, kept: loaded.keep }
+      const pending = loading.get(key)
+      if (pending) return pending
+      const read = readThrough(key, channel, load).finally(() => loading.delete(key))
+      loading.set(key, read)
+      return read
     },
 
     get size(): number {
@@ -146,6 +141,28 @@ export function createHotCache(options: HotCacheOptions) {
     get bytes(): number {
       return entries.calculatedSize
     },
+  }
+
+  async function readThrough(
+    key: string,
+    channel: string,
+    load: () => Promise<{ text: string; keep: boolean }>
+  ): Promise<{ answer: Prepared; fromMemory: boolean; kept: boolean }> {
+    // subscribed before the read: a write after it is heard and drops what it read
+    await watch(channel)
+    const version = versions.get(channel) ?? 0
+    const at = now()
+    const loaded = await load()
+    const answer = prepare(loaded.text)
+    const unchanged = (versions.get(channel) ?? 0) === version
+    if (live && unchanged && loaded.keep) {
+      let keys = keysOf.get(channel)
+      if (!keys) keysOf.set(channel, (keys = new Set()))
+      keys.add(key)
+      entries.set(key, { answer, channel, version, at })
+      metrics.restMemoryBytes.set(entries.calculatedSize)
+    }
+    return { answer, fromMemory: false, kept: loaded.keep }
   }
 }
 

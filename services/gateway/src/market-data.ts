@@ -15,6 +15,14 @@ export interface CandleWindow {
   end_time?: number | undefined
 }
 
+/** Memory keys of the hot answers (the fast path peeks with the same ones). */
+export const memoryKey = {
+  candles: (exchange: string, symbol: string, interval: Interval, limit: number) =>
+    `ohlc|${exchange}|${symbol}|${interval}|${limit}`,
+  latest: (kind: 'open_interest' | 'funding_rate', exchange: string, symbol: string) =>
+    `${kind}|${exchange}|${symbol}`,
+}
+
 export async function ensureBackbone(deps: Pick<AppDeps, 'redis'>): Promise<void> {
   if (!(await waitForRedis(deps.redis))) throw backboneDown()
 }
@@ -39,7 +47,7 @@ export async function candlesOf(
   const latestWindow = window.start_time === undefined && window.end_time === undefined
   let read: { answer: Prepared; fromMemory: boolean; keep: boolean }
   if (latestWindow && hotCache) {
-    const key = `ohlc|${adapter.id}|${symbol}|${interval}|${window.limit}`
+    const key = memoryKey.candles(adapter.id, symbol, interval, window.limit)
     const channel = keys.ohlcChannel(adapter.id, symbol, interval)
     const { answer, fromMemory, kept } = await hotCache.read(key, channel, load)
     read = { answer, fromMemory, keep: kept }
@@ -71,7 +79,7 @@ export async function latestOf(
   }
   const read = hotCache
     ? await hotCache.read(
-        `${segment}|${adapter.id}|${symbol}`,
+        memoryKey.latest(kind, adapter.id, symbol),
         keys.liveChannel(segment, adapter.id, symbol),
         load
       )

@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
-import type { Request, Response } from 'express'
+import accepts from 'accepts'
+import vary from 'vary'
 
 /** Answers smaller than this go uncompressed: the header overhead would eat the gain. */
 export const COMPRESS_ABOVE_BYTES = 1_024
+
+/** Market answers may be reused by caches for a second: they change as fast as trades. */
+export const MARKET_CACHE_CONTROL = 'public, max-age=1'
 
 /**
  * A JSON answer prepared once and sent many times: the body, its ETag, and its gzip and brotli
@@ -33,7 +38,7 @@ export function prepare(text: string): Prepared {
 }
 
 /** True when `If-None-Match` names this ETag (or `*`). */
-function notModified(req: Request, etag: string): boolean {
+function notModified(req: IncomingMessage, etag: string): boolean {
   const header = req.headers['if-none-match']
   if (header === undefined) return false
   return header
@@ -43,32 +48,40 @@ function notModified(req: Request, etag: string): boolean {
 }
 
 /**
- * Sends a prepared JSON answer: 304 when the client holds it, brotli or gzip when the client
- * accepts one and the body is large enough, with a short `Cache-Control` for intermediaries.
+ * Writes a prepared JSON answer on top of the headers already set (CORS, security, limits):
+ * 304 when the client holds it, brotli or gzip when the client accepts one and the body is large
+ * enough, with a short `Cache-Control` for intermediaries. Returns the status sent.
  */
-export function sendPrepared(
-  req: Request,
-  res: Response,
+export function writePrepared(
+  req: IncomingMessage,
+  res: ServerResponse,
   answer: Prepared,
-  cacheControl = 'public, max-age=1'
-): void {
-  res.set({
-    ETag: answer.etag,
-    'Cache-Control': cacheControl,
-    'Content-Type': 'application/json; charset=utf-8',
-    Vary: 'Accept-Encoding',
-  })
-  if (notModified(req, answer.etag)) {
-    res.status(304).end()
-    return
+  /** headers that go with it (CORS, security, limits) when not set on `res` already */
+  base: OutgoingHttpHeaders = {}
+): number {
+  const headers: OutgoingHttpHeaders = {
+    ...base,
+    etag: answer.etag,
+    'cache-control': MARKET_CACHE_CONTROL,
+    'content-type': 'application/json; charset=utf-8',
   }
-  if (answer.body.length > COMPRESS_ABOVE_BYTES) {
-    const encoding = req.acceptsEncodings('br', 'gzip', 'identity')
+  // appended: CORS may vary on Origin already
+  const varies = base.vary ?? res.getHeader('vary')
+  headers.vary =
+    varies === undefined ? 'Accept-Encoding' : vary.append(String(varies), 'Accept-Encoding')
+  if (notModified(req, answer.etag)) {
+    res.writeHead(304, headers).end()
+    return 304
+  }
+  let body = answer.body
+  if (body.length > COMPRESS_ABOVE_BYTES) {
+    const encoding = accepts(req).encodings(['br', 'gzip', 'identity'])
     if (encoding === 'br' || encoding === 'gzip') {
-      res.set('Content-Encoding', encoding)
-      res.end(encoding === 'br' ? answer.brotli() : answer.gzip())
-      return
+      headers['content-encoding'] = encoding
+      body = encoding === 'br' ? answer.brotli() : answer.gzip()
     }
   }
-  res.end(answer.body)
+  headers['content-length'] = body.length
+  res.writeHead(200, headers).end(body)
+  return 200
 }

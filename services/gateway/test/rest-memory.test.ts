@@ -113,7 +113,7 @@ describe('REST answers from memory', () => {
   redisTest(
     'large answers are compressed for clients that accept it; ETags give 304s',
     async ({ redis, keys, redisUrl }) => {
-      const candles = await seedCandles(redis, keys, 100)
+      await seedCandles(redis, keys, 100)
       await publishRecords(redis, keys, [{ kind: 'open_interest', record: openInterest() }])
       const gateway = await gatewayFor({ redisUrl, keys })
       const plain = await fetch(`${gateway.url}${PATH}`, {

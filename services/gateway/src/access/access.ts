@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { ApiError, backboneDown, rateLimited } from '../errors.ts'
 import { addressIdentity } from './client-address.ts'
 import type { KeyCache } from './key-cache.ts'
-import type { SharedCounter, Take } from './shared-counter.ts'
+import { rateHeaders, type SharedCounter, type Take } from './shared-counter.ts'
 
 export const apiKeysMode = z.enum(['off', 'optional', 'required'])
 export type ApiKeysMode = z.infer<typeof apiKeysMode>
@@ -99,14 +99,12 @@ export function createAccess(deps: {
     return rateLimited(`more than ${take.limit} ${what} a minute`, take.resetMs)
   }
 
-  function rateHeaders(take: Take): Record<string, string> {
-    return {
-      'RateLimit-Limit': String(take.limit),
-      'RateLimit-Remaining': String(take.remaining),
-      'RateLimit-Reset': String(Math.max(0, Math.ceil(take.resetMs / 1000))),
-      'RateLimit-Policy': `${take.limit};w=60`,
-    }
-  }
+  /** One request from the client's REST allowance. */
+  const take = (client: Client): Take | Promise<Take> =>
+    counter.take(client.id, 1, client.restPerMinute)
+
+  // a request whose allowance was already taken (by the fast path) is not counted again
+  const taken = new WeakMap<IncomingMessage, Take>()
 
   /** express: identifies the client, takes one request, answers 401/429 or goes on. */
   const middleware: RequestHandler = (req, res, next) => {
@@ -118,9 +116,9 @@ export function createAccess(deps: {
         if (!take.allowed) return next(refusal(take, 'requests'))
         scope.run({ client, chargedUpstream: false }, next)
       }
-      const take = counter.take(client.id, 1, client.restPerMinute)
-      if (take instanceof Promise) take.then(settle, next)
-      else settle(take)
+      const result = taken.get(req) ?? take(client)
+      if (result instanceof Promise) result.then(settle, next)
+      else settle(result)
     }
     try {
       const client = identify(req)
@@ -141,7 +139,14 @@ export function createAccess(deps: {
     if (!take.allowed) throw refusal(take, 'requests (one that asks the exchange counts 10)')
   }
 
-  return { identify, middleware, chargeUpstream }
+  return {
+    identify,
+    take,
+    /** Records that `req`'s request was already taken from its client's allowance. */
+    markTaken: (req: IncomingMessage, result: Take) => taken.set(req, result),
+    middleware,
+    chargeUpstream,
+  }
 }
 
 export type Access = ReturnType<typeof createAccess>

@@ -81,9 +81,19 @@ export function createClientAddress(
   trusted: string | false
 ): (req: Pick<IncomingMessage, 'headers' | 'socket'>) => string {
   const list = trustedList(trusted)
+  // peers are few (clients, or the balancer's addresses): decide once per address
+  const decided = new Map<string, boolean>()
+  const trustedPeer = (peer: string) => {
+    let trust = decided.get(peer)
+    if (trust === undefined) {
+      if (decided.size > 10_000) decided.clear()
+      decided.set(peer, (trust = isTrusted(list, peer)))
+    }
+    return trust
+  }
   return (req) => {
     const peer = plainAddress(req.socket.remoteAddress ?? '')
-    if (!isTrusted(list, peer)) return peer || 'unknown'
+    if (!trustedPeer(peer)) return peer || 'unknown'
     const header = req.headers['x-forwarded-for']
     const text = Array.isArray(header) ? header.join(',') : header
     const nearest = plainAddress(text?.split(',').pop()?.trim() ?? '')

@@ -159,3 +159,13 @@ export function createSharedCounter(options: SharedCounterOptions) {
 }
 
 export type SharedCounter = ReturnType<typeof createSharedCounter>
+
+/** The `RateLimit-*` headers of a take (IETF draft, as most APIs send them). */
+export function rateHeaders(take: Take): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(take.limit),
+    'RateLimit-Remaining': String(take.remaining),
+    'RateLimit-Reset': String(Math.max(0, Math.ceil(take.resetMs / 1000))),
+    'RateLimit-Policy': `${take.limit};w=60`,
+  }
+}

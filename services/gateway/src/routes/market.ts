@@ -3,7 +3,7 @@ import type { AppDeps } from '../deps.ts'
 import { requireCapability, resolveExchange, resolveInterval, resolveSymbol } from '../catalog.ts'
 import { candlesOf, ensureBackbone, latestOf } from '../market-data.ts'
 import { parseQuery } from '../params.ts'
-import { sendPrepared } from '../prepared.ts'
+import { writePrepared } from '../prepared.ts'
 import { expressPath, routes } from '../route-specs.ts'
 
 /** `GET /{exchange}/ohlc|open-interest|funding-rate/...`: the cache, else a fetch job. */
@@ -19,7 +19,7 @@ export function marketRouter(deps: AppDeps): Router {
     const interval = resolveInterval(catalog, adapter, req.params.interval)
     const window = parseQuery(routes.ohlc.query, req.query)
     await ensureBackbone(deps)
-    sendPrepared(req, res, await candlesOf(deps, adapter, symbol, interval, window))
+    writePrepared(req, res, await candlesOf(deps, adapter, symbol, interval, window))
   })
 
   const latest = { open_interest: routes.openInterest, funding_rate: routes.fundingRate }
@@ -29,7 +29,7 @@ export function marketRouter(deps: AppDeps): Router {
       requireCapability(adapter, kind)
       const symbol = resolveSymbol(catalog, adapter, req.params.symbol)
       await ensureBackbone(deps)
-      sendPrepared(req, res, await latestOf(deps, adapter, kind, symbol))
+      writePrepared(req, res, await latestOf(deps, adapter, kind, symbol))
     })
   }
 

@@ -1,0 +1,181 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { RequestHandler } from 'express'
+import type { Access } from './access/access.ts'
+import { browserHeaders, type CorsOrigins } from './access/browser.ts'
+import { rateHeaders, type Take } from './access/shared-counter.ts'
+import {
+  requireCapability,
+  resolveExchange,
+  resolveInterval,
+  resolveSymbol,
+  type Catalog,
+} from './catalog.ts'
+import type { Drain } from './drain.ts'
+import type { HotCache } from './hot-cache.ts'
+import { memoryKey } from './market-data.ts'
+import type { GatewayMetrics } from './metrics.ts'
+import { writePrepared, type Prepared } from './prepared.ts'
+import { expressPath, routes } from './route-specs.ts'
+
+/** The route labels express gives these answers, so metrics do not tell the paths apart. */
+const ROUTE_LABEL = {
+  ohlc: expressPath(routes.ohlc),
+  open_interest: expressPath(routes.openInterest),
+  funding_rate: expressPath(routes.fundingRate),
+}
+
+const LATEST_SEGMENTS = {
+  'open-interest': 'open_interest',
+  'funding-rate': 'funding_rate',
+} as const
+
+/** A request the fast path can answer: which memory entry, under which route label. */
+interface Hit {
+  key: string
+  route: string
+  kind: 'ohlc' | 'open_interest' | 'funding_rate'
+}
+
+/** The memory key of a plain GET of a market route, or null for anything else. */
+function hitOf(catalog: Catalog, url: string): Hit | null {
+  const question = url.indexOf('?')
+  const path = question === -1 ? url : url.slice(0, question)
+  const query = question === -1 ? '' : url.slice(question + 1)
+  // anything express would decode or normalize goes the long way
+  if (path.includes('%') || path.endsWith('/')) return null
+  const [, exchangeName, segment, symbolName, interval, ...rest] = path.split('/')
+  if (exchangeName === undefined || symbolName === undefined || rest.length > 0) return null
+  const adapter = resolveExchange(catalog, exchangeName)
+  if (segment === 'ohlc' && interval !== undefined) {
+    let limit = 100
+    if (query !== '') {
+      const match = /^limit=(\d{1,4})$/.exec(query)
+      if (match === null) return null
+      limit = Number(match[1])
+      if (limit < 1 || limit > 1000) return null
+    }
+    requireCapability(adapter, 'ohlc')
+    const symbol = resolveSymbol(catalog, adapter, symbolName)
+    const canonical = resolveInterval(catalog, adapter, interval)
+    return {
+      key: memoryKey.candles(adapter.id, symbol, canonical, limit),
+      route: ROUTE_LABEL.ohlc,
+      kind: 'ohlc',
+    }
+  }
+  const kind = LATEST_SEGMENTS[segment as keyof typeof LATEST_SEGMENTS]
+  if (kind === undefined || interval !== undefined || query !== '') return null
+  requireCapability(adapter, kind)
+  const symbol = resolveSymbol(catalog, adapter, symbolName)
+  return { key: memoryKey.latest(kind, adapter.id, symbol), route: ROUTE_LABEL[kind], kind }
+}
+
+/**
+ * The cached market routes in front of the express app: a plain GET whose answer this replica
+ * holds in memory is answered here, with the same CORS and security headers (the same
+ * middleware), the same client limit and headers, the same metrics and the same bytes; anything
+ * else (a miss, an error, a refusal, draining) goes to the express app, which answers it as
+ * always. Express's routing costs more than the answer itself at these rates.
+ */
+export function createFastPath(deps: {
+  catalog: Catalog
+  hotCache: HotCache
+  access: Access
+  corsOrigins: CorsOrigins
+  metrics: GatewayMetrics
+  drain: Drain
+  app: (req: IncomingMessage, res: ServerResponse) => void
+}) {
+  const { catalog, hotCache, access, metrics } = deps
+  // the headers of the app's first middleware, configured the same, per Origin a page sends
+  const browser = browserHeaders(deps.corsOrigins)
+  const browserHeadersOf = new Map<string | undefined, OutgoingHttpHeaders>()
+  function headersFor(req: IncomingMessage): OutgoingHttpHeaders {
+    const origin = req.headers.origin
+    let headers = browserHeadersOf.get(origin)
+    if (headers === undefined) {
+      if (browserHeadersOf.size > 1_000) browserHeadersOf.clear()
+      headers = capture(browser, origin)
+      browserHeadersOf.set(origin, headers)
+    }
+    return headers
+  }
+
+  function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    hit: Hit,
+    body: Prepared,
+    take: Take | null,
+    started: bigint
+  ) {
+    const base = take ? { ...headersFor(req), ...rateHeaders(take) } : headersFor(req)
+    const status = writePrepared(req, res, body, base)
+    metrics.cacheRequests.inc({ kind: hit.kind, result: 'memory' })
+    metrics.httpRequests.inc({ route: hit.route, status: String(status) })
+    metrics.httpDuration.observe(
+      { route: hit.route },
+      Number(process.hrtime.bigint() - started) / 1e9
+    )
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const started = process.hrtime.bigint()
+    let hit: Hit | null = null
+    let body: Prepared | undefined
+    if (req.method === 'GET' && !deps.drain.draining) {
+      try {
+        hit = hitOf(catalog, req.url ?? '/')
+      } catch {
+        hit = null // an unknown name: express answers the error
+      }
+      body = hit === null ? undefined : hotCache.peek(hit.key)
+    }
+    const client = hit && body ? safeIdentify(access, req) : null
+    if (hit === null || body === undefined || client === null) return deps.app(req, res)
+    if (client.restPerMinute <= 0) return answer(req, res, hit, body, null, started)
+    const take = access.take(client)
+    const settle = (result: Take) => {
+      if (result.allowed) return answer(req, res, hit, body, result, started)
+      // the app renders the refusal, counting nothing twice
+      access.markTaken(req, result)
+      deps.app(req, res)
+    }
+    if (take instanceof Promise) take.then(settle, () => deps.app(req, res))
+    else settle(take)
+  }
+}
+
+/** The client when it is known without I/O; null sends the request the long way. */
+function safeIdentify(access: Access, req: IncomingMessage) {
+  try {
+    const client = access.identify(req)
+    return client instanceof Promise ? null : client
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The headers the browser middleware (cors, helmet) sets on a GET from `origin`, captured once
+ * on a stand-in response: they depend on nothing else.
+ */
+function capture(handlers: RequestHandler[], origin: string | undefined): OutgoingHttpHeaders {
+  const headers = new Map<string, number | string | string[]>()
+  const res = {
+    getHeader: (name: string) => headers.get(name.toLowerCase()),
+    setHeader(name: string, value: number | string | string[]) {
+      headers.set(name.toLowerCase(), value)
+      return res
+    },
+    removeHeader: (name: string) => headers.delete(name.toLowerCase()),
+    hasHeader: (name: string) => headers.has(name.toLowerCase()),
+  }
+  const req = { method: 'GET', headers: origin === undefined ? {} : { origin } }
+  for (const handler of handlers) {
+    let called = false
+    handler(req as never, res as never, () => (called = true))
+    if (!called) throw new Error('a header middleware did not finish synchronously')
+  }
+  return Object.fromEntries(headers)
+}
