@@ -1,17 +1,15 @@
 import {
-  cleanups,
+  adapterOf,
+  closedAfter,
+  getJson,
   listen,
-  silent,
-  startAggregator,
-  startGatewayReplica,
+  startVenueStack,
   subscribed,
   E2E_CONNECTION,
   pongDeadlinePassed,
 } from './helpers.ts'
 import { describe, expect } from 'vitest'
-import { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
-import { adapters } from '@takashi/exchanges'
 import { redisTest as test, metricValue } from '@takashi/testing'
 import {
   bybitEvents,
@@ -20,7 +18,6 @@ import {
   startFakeBybit,
   type BybitInstrument,
 } from '@takashi/fakes/bybit'
-import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -37,10 +34,7 @@ async function startStack(
   redisUrl: string,
   instruments: BybitInstrument[] = [{ symbol: 'BTCUSDT', fundingInterval: 240 }]
 ) {
-  const bybit = adapters.bybit
-  if (!bybit) throw new Error('no bybit adapter')
-  const fake = await startFakeBybit()
-  cleanups.push(() => fake.close())
+  const fake = closedAfter(await startFakeBybit())
   fake.rest.setInstruments(instruments)
   // settled hourly; only read for an instrument that gives no period
   fake.rest.setFundingHistory(
@@ -77,17 +71,14 @@ async function startStack(
     nextFundingTime: 1_900_000_000_000,
   })
 
-  const ingestorRegistry = new Registry()
-  const ingestor = createIngestor({
-    adapter: bybit,
-    urls: { ws: fake.wsUrl, rest: fake.restUrl },
-    symbols: ['BTCUSDT'],
-    intervals: ['1m'],
+  const { gateway, ingestorRegistry } = await startVenueStack({
     redis,
     redisUrl,
     keys,
-    log: silent('ingestor'),
-    registry: ingestorRegistry,
+    adapter: adapterOf('bybit'),
+    urls: { ws: fake.wsUrl, rest: fake.restUrl },
+    symbols: ['BTCUSDT'],
+    gatewaySymbols: ['BTCUSDT', 'ETHUSDT'],
     timing: {
       heartbeatMs: 100,
       // the cache holds the newest 10 candles; older ones are a fetch job
@@ -95,16 +86,6 @@ async function startStack(
       // pings every 150 ms, so an unanswered one shows within a test
       connection: E2E_CONNECTION,
     },
-  })
-  await ingestor.start()
-  cleanups.push(() => ingestor.stop())
-  await startAggregator(redisUrl, keys)
-  const gateway = await startGatewayReplica({
-    redisUrl,
-    keys,
-    exchanges: [bybit],
-    symbols: ['BTCUSDT', 'ETHUSDT'],
-    intervals: ['1m'],
   })
   for (const topic of TOPICS) await fake.waitForSubscriber(topic)
   return { fake, lastOpen, ingestorRegistry, ...gateway }
@@ -185,7 +166,7 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     })
     expect(liquidations[1]).toMatchObject({ side: 'short', value_usd: 13_000 })
     expect(liquidations[0]?.id).toMatch(/^\d+-\d+$/)
-    const listed = (await (await fetch(`${http}/liquidations?exchange=bybit`)).json()) as unknown[]
+    const listed = await getJson<unknown[]>(`${http}/liquidations?exchange=bybit`)
     expect(listed).toEqual([liquidations[1], liquidations[0]])
 
     // the subscribe snapshot gave OI (one side) and funding with the instrument's 4 h period
@@ -267,10 +248,7 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     await expect
       .poll(async () => (await fetch(`${http}/bybit/ohlc/BTCUSDT/1m?limit=3`)).status)
       .toBe(200)
-    const latest = (await (await fetch(`${http}/bybit/ohlc/BTCUSDT/1m?limit=3`)).json()) as Record<
-      string,
-      unknown
-    >[]
+    const latest = await getJson<Record<string, unknown>[]>(`${http}/bybit/ohlc/BTCUSDT/1m?limit=3`)
     expect(latest.map((candle) => candle.timestamp)).toEqual([
       lastOpen - 2 * MINUTE,
       lastOpen - MINUTE,
@@ -281,22 +259,17 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     // older than the cache: a fetch job asks Bybit, with start and end
     const before = fake.requests.filter((r) => r.path === '/v5/market/kline').length
     const start = lastOpen - 29 * MINUTE
-    const old = (await (
-      await fetch(`${http}/bybit/ohlc/BTCUSDT/1m?start_time=${start}&end_time=${start + MINUTE}`)
-    ).json()) as Record<string, unknown>[]
+    const old = await getJson<Record<string, unknown>[]>(
+      `${http}/bybit/ohlc/BTCUSDT/1m?start_time=${start}&end_time=${start + MINUTE}`
+    )
     expect(old.map((candle) => candle.timestamp)).toEqual([start, start + MINUTE])
     expect(fake.requests.filter((r) => r.path === '/v5/market/kline').length).toBeGreaterThan(
       before
     )
 
-    const oi = (await (await fetch(`${http}/bybit/open-interest/BTCUSDT`)).json()) as Record<
-      string,
-      unknown
-    >
+    const oi = await getJson(`${http}/bybit/open-interest/BTCUSDT`)
     expect(oi).toMatchObject({ exchange: 'bybit', open_interest: 50000.25 })
-    const fundingRate = (await (
-      await fetch(`${http}/bybit/funding-rate/BTCUSDT`)
-    ).json()) as Record<string, unknown>
+    const fundingRate = await getJson(`${http}/bybit/funding-rate/BTCUSDT`)
     expect(fundingRate).toMatchObject({ funding_rate: 0.0001, interval_hours: 4 })
     expect(fake.requests.some((r) => r.path === '/v5/market/funding/history')).toBe(false)
   })
@@ -342,10 +315,7 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
       next_funding_time: 1_900_000_000_000,
       mark_price: 64010.5,
     })
-    const rest = (await (await fetch(`${http}/bybit/funding-rate/BTCUSDT`)).json()) as Record<
-      string,
-      unknown
-    >
+    const rest = await getJson(`${http}/bybit/funding-rate/BTCUSDT`)
     expect(rest).toMatchObject({ funding_rate: 0.00002, interval_hours: 1 })
   })
 

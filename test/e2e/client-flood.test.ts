@@ -1,11 +1,8 @@
 import { describe, expect } from 'vitest'
-import { Registry } from 'prom-client'
 import { createRedis, type Keys } from '@takashi/bus'
-import { adapters } from '@takashi/exchanges'
 import { startFakeBinance } from '@takashi/fakes/binance'
 import { redisTest as test } from '@takashi/testing'
-import { createIngestor } from '../../services/ingestor/src/index.ts'
-import { cleanups, silent, startGatewayReplica } from './helpers.ts'
+import { adapterOf, cleanups, closedAfter, startVenueStack } from './helpers.ts'
 
 const MINUTE = 60_000
 // the fake's REQUEST_WEIGHT limit (its exchangeInfo); the ingestor budgets half of it
@@ -16,33 +13,19 @@ const OI_POLL_MS = 1_000
 const klinesWeight = (limit: number) => (limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10)
 
 async function startStack(redisUrl: string, keys: Keys) {
-  const binance = adapters.binance
-  if (!binance) throw new Error('no binance adapter')
-  const fake = await startFakeBinance()
-  cleanups.push(() => fake.close())
+  const fake = closedAfter(await startFakeBinance())
   fake.rest.setOpenInterest('BTCUSDT', { openInterest: '80000.250', time: Date.now() })
   const redis = createRedis(redisUrl)
   cleanups.push(() => redis.disconnect())
-  const ingestor = createIngestor({
-    adapter: binance,
-    urls: { ws: fake.wsUrl, rest: fake.restUrl },
-    symbols: ['BTCUSDT'],
-    intervals: ['1m'],
+  const { gateway } = await startVenueStack({
     redis,
     redisUrl,
     keys,
-    log: silent('ingestor'),
-    registry: new Registry(),
-    timing: { pollEveryMs: OI_POLL_MS },
-  })
-  await ingestor.start()
-  cleanups.push(() => ingestor.stop())
-  const gateway = await startGatewayReplica({
-    redisUrl,
-    keys,
-    exchanges: [binance],
+    adapter: adapterOf('binance'),
+    urls: { ws: fake.wsUrl, rest: fake.restUrl },
     symbols: ['BTCUSDT'],
-    intervals: ['1m'],
+    timing: { pollEveryMs: OI_POLL_MS },
+    aggregator: false,
   })
   return { fake, gateway }
 }

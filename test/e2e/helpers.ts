@@ -1,12 +1,17 @@
 import { afterEach, expect } from 'vitest'
 import { Registry } from 'prom-client'
 import { createRedis, type Keys, type Redis } from '@takashi/bus'
-import type { ExchangeAdapter } from '@takashi/exchanges'
+import { adapters, type ExchangeAdapter, type UrlEnv } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import { connectWs } from '@takashi/testing'
-import type { Interval } from '@takashi/schemas'
-import { createFeedConsumer, createAggregatorMetrics } from '../../services/aggregator/src/index.ts'
+import type { ExchangeId, Interval } from '@takashi/schemas'
+import {
+  createAggregatorMetrics,
+  createFeedConsumer,
+  createOiMonitor,
+} from '../../services/aggregator/src/index.ts'
 import { createGateway } from '../../services/gateway/src/index.ts'
+import { createIngestor, type IngestorDeps } from '../../services/ingestor/src/index.ts'
 
 // Shared parts of the end-to-end tests: every test's servers, sockets and loops are closed after it.
 
@@ -17,9 +22,27 @@ afterEach(async () => {
 
 export const silent = (service: string) => createLogger({ service, level: 'silent' })
 
+/** Closes `thing` (a fake venue, a client) after the test; returns it. */
+export function closedAfter<T extends { close(): Promise<unknown> | void }>(thing: T): T {
+  cleanups.push(() => thing.close())
+  return thing
+}
+
+/** The registered adapter of `id` (the registry's entries are optional). */
+export function adapterOf<Id extends keyof typeof adapters>(id: Id) {
+  const adapter = adapters[id]
+  if (!adapter) throw new Error(`no ${id} adapter`)
+  return adapter
+}
+
 /** A WebSocket client's JSON messages, as they arrive (closed after the test). */
 export async function listen(url: string) {
   return (await connectWs(url)).messages as Record<string, unknown>[]
+}
+
+/** GETs `url` and resolves its JSON body, typed as the caller expects it (the test checks it). */
+export async function getJson<T = Record<string, unknown>>(url: string): Promise<T> {
+  return (await (await fetch(url)).json()) as T
 }
 
 /** Resolves once some gateway has subscribed the channel, so an event emitted now is heard. */
@@ -64,6 +87,82 @@ export async function startGatewayReplica(options: {
   const port = await gateway.listen(0)
   cleanups.push(() => gateway.stop())
   return { http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}` }
+}
+
+/**
+ * An ingestor of `adapter` aimed at a fake venue's `urls`, the aggregator's feed consumer (unless
+ * `aggregator` is false) and `replicas` gateways (default 1) serving `gatewaySymbols` (default the
+ * ingestor's symbols) on one interval, 1m.
+ */
+export async function startVenueStack<E extends UrlEnv>(options: {
+  redis: Redis
+  redisUrl: string
+  keys: Keys
+  adapter: ExchangeAdapter<E>
+  urls: IngestorDeps<E>['urls']
+  symbols: string[]
+  gatewaySymbols?: string[]
+  timing?: IngestorDeps<E>['timing']
+  aggregator?: boolean
+  replicas?: number
+}) {
+  const { redis, redisUrl, keys, adapter, symbols } = options
+  const ingestorRegistry = new Registry()
+  const ingestor = createIngestor({
+    adapter,
+    urls: options.urls,
+    symbols,
+    intervals: ['1m'],
+    redis,
+    redisUrl,
+    keys,
+    log: silent('ingestor'),
+    registry: ingestorRegistry,
+    ...(options.timing && { timing: options.timing }),
+  })
+  await ingestor.start()
+  cleanups.push(() => ingestor.stop())
+  if (options.aggregator ?? true) await startAggregator(redisUrl, keys)
+  const gateways = []
+  for (let i = 0; i < (options.replicas ?? 1); i++) {
+    gateways.push(
+      await startGatewayReplica({
+        redisUrl,
+        keys,
+        exchanges: [adapter],
+        symbols: options.gatewaySymbols ?? symbols,
+        intervals: ['1m'],
+      })
+    )
+  }
+  return { ingestorRegistry, gateway: gateways[0]!, gateways }
+}
+
+/** The aggregator's OI monitor with its floor an hour away: a spike in a test is a record's own. */
+export async function startOiMonitor(options: {
+  redisUrl: string
+  keys: Keys
+  exchanges: ExchangeId[]
+  symbols: string[]
+  registry?: Registry
+}) {
+  const redis = createRedis(options.redisUrl)
+  const monitor = createOiMonitor({
+    redis,
+    redisUrl: options.redisUrl,
+    keys: options.keys,
+    exchanges: options.exchanges,
+    symbols: options.symbols,
+    pollMs: 3_600_000,
+    log: silent('aggregator'),
+    metrics: createAggregatorMetrics(options.registry ?? new Registry()),
+    fetchTimeoutMs: 5_000,
+  })
+  cleanups.push(async () => {
+    await monitor.stop()
+    redis.disconnect()
+  })
+  await monitor.start()
 }
 
 /**

@@ -1,24 +1,21 @@
 import {
-  cleanups,
+  adapterOf,
+  closedAfter,
+  getJson,
   listen,
-  silent,
-  startAggregator,
-  startGatewayReplica,
+  startVenueStack,
   subscribed,
   E2E_CONNECTION,
   pongDeadlinePassed,
 } from './helpers.ts'
 import { describe, expect } from 'vitest'
-import { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
-import { adapters } from '@takashi/exchanges'
 import { redisTest as test, metricValue, refusedUpgrade } from '@takashi/testing'
 import {
   HYPERLIQUID_GREETING,
   hyperliquidEvents,
   startFakeHyperliquid,
 } from '@takashi/fakes/hyperliquid'
-import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000
 const HOUR = 3_600_000
@@ -31,10 +28,7 @@ const SUBSCRIPTIONS = [
   'candle:kPEPE:1m',
 ]
 async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
-  const hyperliquid = adapters.hyperliquid
-  if (!hyperliquid) throw new Error('no hyperliquid adapter')
-  const fake = await startFakeHyperliquid()
-  cleanups.push(() => fake.close())
+  const fake = closedAfter(await startFakeHyperliquid())
   const lastOpen = Date.now() - (Date.now() % MINUTE)
   const history = (coin: string, base: number) =>
     Array.from({ length: 30 }, (_, i) =>
@@ -78,41 +72,19 @@ async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
     })
   )
 
-  const ingestorRegistry = new Registry()
-  const ingestor = createIngestor({
-    adapter: hyperliquid,
-    urls: { ws: fake.wsUrl, rest: fake.restUrl },
-    symbols: ['BTCUSDT', '1000PEPEUSDT'],
-    intervals: ['1m'],
+  const { gateway, ingestorRegistry } = await startVenueStack({
     redis,
     redisUrl,
     keys,
-    log: silent('ingestor'),
-    registry: ingestorRegistry,
-    timing: {
-      heartbeatMs: 100,
-      // pings every 150 ms, so an unanswered one shows within a test
-      connection: E2E_CONNECTION,
-    },
-  })
-  await ingestor.start()
-  cleanups.push(() => ingestor.stop())
-
-  await startAggregator(redisUrl, keys)
-  const gateway = await startGatewayReplica({
-    redisUrl,
-    keys,
-    exchanges: [hyperliquid],
-    symbols: ['BTCUSDT', 'ETHUSDT', '1000PEPEUSDT'],
-    intervals: ['1m'],
+    adapter: adapterOf('hyperliquid'),
+    urls: { ws: fake.wsUrl, rest: fake.restUrl },
+    symbols: ['BTCUSDT', '1000PEPEUSDT'],
+    gatewaySymbols: ['BTCUSDT', 'ETHUSDT', '1000PEPEUSDT'],
+    // pings every 150 ms, so an unanswered one shows within a test
+    timing: { heartbeatMs: 100, connection: E2E_CONNECTION },
   })
   for (const topic of SUBSCRIPTIONS) await fake.waitForSubscriber(topic)
-  return {
-    fake,
-    lastOpen,
-    ingestorRegistry,
-    ...gateway,
-  }
+  return { fake, lastOpen, ingestorRegistry, ...gateway }
 }
 
 describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', () => {
@@ -278,9 +250,9 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
     // counted by type: the ingestor's own polls may land in between
     const candleCalls = () => fake.requests.filter((r) => r.type === 'candleSnapshot').length
     const candlesBefore = candleCalls()
-    const latest = (await (
-      await fetch(`${http}/hyperliquid/ohlc/BTCUSDT/1m?limit=3`)
-    ).json()) as Record<string, unknown>[]
+    const latest = await getJson<Record<string, unknown>[]>(
+      `${http}/hyperliquid/ohlc/BTCUSDT/1m?limit=3`
+    )
     expect(candleCalls()).toBe(candlesBefore)
     expect(latest.map((candle) => candle.timestamp)).toEqual([
       lastOpen - 3 * MINUTE,
@@ -304,12 +276,12 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
     })
 
     // kPEPE and 1000PEPEUSDT name the same series
-    const byCoin = (await (
-      await fetch(`${http}/hyperliquid/ohlc/kPEPE/1m?limit=2`)
-    ).json()) as Record<string, unknown>[]
-    const byName = (await (
-      await fetch(`${http}/hyperliquid/ohlc/1000PEPEUSDT/1m?limit=2`)
-    ).json()) as Record<string, unknown>[]
+    const byCoin = await getJson<Record<string, unknown>[]>(
+      `${http}/hyperliquid/ohlc/kPEPE/1m?limit=2`
+    )
+    const byName = await getJson<Record<string, unknown>[]>(
+      `${http}/hyperliquid/ohlc/1000PEPEUSDT/1m?limit=2`
+    )
     expect(byCoin).toEqual(byName)
     expect(candleCalls()).toBe(candlesBefore)
     expect(byCoin.map((candle) => [candle.symbol, candle.close])).toEqual([
@@ -319,9 +291,9 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
 
     // a window before the cache goes to the venue through the ingestor: POST /info candleSnapshot
     const start = lastOpen - 40 * MINUTE
-    const old = (await (
-      await fetch(`${http}/hyperliquid/ohlc/BTCUSDT/1m?start_time=${start}&limit=2`)
-    ).json()) as Record<string, unknown>[]
+    const old = await getJson<Record<string, unknown>[]>(
+      `${http}/hyperliquid/ohlc/BTCUSDT/1m?start_time=${start}&limit=2`
+    )
     expect(old.map((candle) => [candle.timestamp, candle.close])).toEqual([
       [lastOpen - 30 * MINUTE, 64000.5],
       [lastOpen - 29 * MINUTE, 64001.5],
@@ -337,20 +309,14 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
     ).toBe(true)
 
     // nothing cached yet: metaAndAssetCtxs answers through a fetch job
-    const oi = (await (await fetch(`${http}/hyperliquid/open-interest/BTCUSDT`)).json()) as Record<
-      string,
-      unknown
-    >
+    const oi = await getJson(`${http}/hyperliquid/open-interest/BTCUSDT`)
     expect(oi).toMatchObject({
       exchange: 'hyperliquid',
       symbol: 'BTCUSDT',
       open_interest: 27353.17682,
       open_interest_usd: 27353.17682 * 77562,
     })
-    const rate = (await (await fetch(`${http}/hyperliquid/funding-rate/kPEPE`)).json()) as Record<
-      string,
-      number
-    >
+    const rate = await getJson<Record<string, number>>(`${http}/hyperliquid/funding-rate/kPEPE`)
     expect(rate).toMatchObject({
       exchange: 'hyperliquid',
       symbol: '1000PEPEUSDT',

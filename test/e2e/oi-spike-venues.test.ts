@@ -1,74 +1,40 @@
-import { cleanups, listen, silent, startGatewayReplica, subscribed } from './helpers.ts'
+import {
+  adapterOf,
+  closedAfter,
+  listen,
+  startOiMonitor,
+  startVenueStack,
+  subscribed,
+} from './helpers.ts'
+import { expectSpikes, oiHistory } from './oi-history.ts'
 import { describe, expect } from 'vitest'
-import { Registry } from 'prom-client'
-import { createRedis, type Keys, type Redis } from '@takashi/bus'
-import { adapters, type ExchangeAdapter } from '@takashi/exchanges'
-import { OISpike, SPIKE_TIMEFRAMES, type ExchangeId } from '@takashi/schemas'
+import type { Keys, Redis } from '@takashi/bus'
+import type { ExchangeAdapter, UrlEnv } from '@takashi/exchanges'
+import { SPIKE_TIMEFRAMES, type ExchangeId } from '@takashi/schemas'
 import { redisTest as test } from '@takashi/testing'
 import { startFakeBybit } from '@takashi/fakes/bybit'
 import { okxEvents, startFakeOkx } from '@takashi/fakes/okx'
-import { createAggregatorMetrics, createOiMonitor } from '../../services/aggregator/src/index.ts'
-import { createIngestor, type IngestorDeps } from '../../services/ingestor/src/index.ts'
+import type { IngestorDeps } from '../../services/ingestor/src/index.ts'
 
-const PERIOD = { '5m': 300_000, '15m': 900_000, '1h': 3_600_000 } as const
-/** 1010 / 990 alternating, oldest first: mean 1000, stdev 10 (a boundary pushes 1010 out, 1010 in) */
-const calm = (i: number) => (i % 2 === 0 ? 1010 : 990)
-/** the closed periods before `now`, oldest first, with their open times */
-const history = (timeframe: keyof typeof PERIOD, now: number) => {
-  const step = PERIOD[timeframe]
-  const lastClosed = Math.floor(now / step) * step - step
-  return Array.from({ length: 100 }, (_, i) => ({
-    value: calm(i),
-    timestamp: lastClosed - (99 - i) * step,
-  }))
-}
-
-/** Ingestor, monitor (floor an hour away) and gateway around a fake venue. */
-async function startStack(
+/** Ingestor, monitor (floor an hour away) and gateway around a fake venue; its spikes heard. */
+async function startStack<E extends UrlEnv>(
   redis: Redis,
   keys: Keys,
   redisUrl: string,
-  adapter: ExchangeAdapter,
-  urls: IngestorDeps['urls']
+  adapter: ExchangeAdapter<E>,
+  urls: IngestorDeps<E>['urls']
 ) {
-  const ingestor = createIngestor({
-    adapter,
-    urls,
-    symbols: ['BTCUSDT'],
-    intervals: ['1m'],
+  const { gateway } = await startVenueStack({
     redis,
     redisUrl,
     keys,
-    log: silent('ingestor'),
-    registry: new Registry(),
+    adapter,
+    urls,
+    symbols: ['BTCUSDT'],
     timing: { heartbeatMs: 100 },
+    aggregator: false,
   })
-  await ingestor.start()
-  cleanups.push(() => ingestor.stop())
-  const gateway = await startGatewayReplica({
-    redisUrl,
-    keys,
-    exchanges: [adapter],
-    symbols: ['BTCUSDT'],
-    intervals: ['1m'],
-  })
-  const monitorRedis = createRedis(redisUrl)
-  const monitor = createOiMonitor({
-    redis: monitorRedis,
-    redisUrl,
-    keys,
-    exchanges: [adapter.id],
-    symbols: ['BTCUSDT'],
-    pollMs: 3_600_000,
-    log: silent('aggregator'),
-    metrics: createAggregatorMetrics(new Registry()),
-    fetchTimeoutMs: 5_000,
-  })
-  cleanups.push(async () => {
-    await monitor.stop()
-    monitorRedis.disconnect()
-  })
-  await monitor.start()
+  await startOiMonitor({ redisUrl, keys, exchanges: [adapter.id], symbols: ['BTCUSDT'] })
   const spikes = await listen(`${gateway.ws}/ws/oi-spikes?exchanges=${adapter.id}`)
   await subscribed(redis, keys.feedChannel('oi-spikes', adapter.id, 'BTCUSDT'))
   return spikes
@@ -86,41 +52,20 @@ async function judgedValue(redis: Redis, keys: Keys, exchange: ExchangeId, value
   return Number([...times][0])
 }
 
-function expectSpikes(messages: Record<string, unknown>[], exchange: ExchangeId, at: number) {
-  const spikes = messages.map((message) => OISpike.parse(message))
-  expect(spikes.map((spike) => spike.timeframe).sort()).toEqual(['15m', '1h', '5m'])
-  for (const spike of spikes) {
-    expect(spike).toMatchObject({
-      exchange,
-      symbol: 'BTCUSDT',
-      timestamp: at,
-      metric: 'open_interest',
-      value: 1100,
-      mean: 1000,
-      stdev: 10,
-      z_score: 10,
-      threshold: { '5m': 3, '15m': 2.5, '1h': 2 }[spike.timeframe],
-    })
-  }
-}
-
 describe('a mid-period OI jump on Bybit and OKX reaches /ws/oi-spikes', () => {
   test('Bybit: windows from /v5/market/open-interest, the jump from a tickers delta', async ({
     redis,
     keys,
     redisUrl,
   }) => {
-    const bybit = adapters.bybit
-    if (!bybit) throw new Error('no bybit adapter')
     const now = Date.now()
-    const fake = await startFakeBybit()
-    cleanups.push(() => fake.close())
+    const fake = closedAfter(await startFakeBybit())
     const intervalTime = { '5m': '5min', '15m': '15min', '1h': '1h' } as const
     for (const tf of SPIKE_TIMEFRAMES) {
       fake.rest.setOpenInterest(
         'BTCUSDT',
         intervalTime[tf],
-        history(tf, now).map(({ value, timestamp }) => ({
+        oiHistory(tf, now).map(({ value, timestamp }) => ({
           openInterest: String(2 * value),
           singleOpenInterest: String(value),
           timestamp,
@@ -134,7 +79,7 @@ describe('a mid-period OI jump on Bybit and OKX reaches /ws/oi-spikes', () => {
       fundingRate: '0.0001',
       nextFundingTime: now + 3_600_000,
     })
-    const spikes = await startStack(redis, keys, redisUrl, bybit, {
+    const spikes = await startStack(redis, keys, redisUrl, adapterOf('bybit'), {
       ws: fake.wsUrl,
       rest: fake.restUrl,
     })
@@ -163,12 +108,9 @@ describe('a mid-period OI jump on Bybit and OKX reaches /ws/oi-spikes', () => {
     keys,
     redisUrl,
   }) => {
-    const okx = adapters.okx
-    if (!okx) throw new Error('no okx adapter')
     const BTC = 'BTC-USDT-SWAP'
     const now = Date.now()
-    const fake = await startFakeOkx()
-    cleanups.push(() => fake.close())
+    const fake = closedAfter(await startFakeOkx())
     const period = { '5m': '5m', '15m': '15m', '1h': '1H' } as const
     // oi in contracts of 0.01 BTC, oiCcy in BTC
     const row = (value: number, ts: number): [number, string, string, string] => [
@@ -181,11 +123,11 @@ describe('a mid-period OI jump on Bybit and OKX reaches /ws/oi-spikes', () => {
       fake.rest.setOpenInterestHistory(
         BTC,
         period[tf],
-        history(tf, now).map(({ value, timestamp }) => row(value, timestamp))
+        oiHistory(tf, now).map(({ value, timestamp }) => row(value, timestamp))
       )
     }
     fake.rest.setMarkPrice(BTC, { markPx: '60000', ts: now })
-    const spikes = await startStack(redis, keys, redisUrl, okx, {
+    const spikes = await startStack(redis, keys, redisUrl, adapterOf('okx'), {
       publicWs: fake.publicUrl,
       businessWs: fake.businessUrl,
       rest: fake.restUrl,

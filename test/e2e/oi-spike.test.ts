@@ -1,33 +1,30 @@
-import { cleanups, listen, silent, startGatewayReplica, subscribed } from './helpers.ts'
+import {
+  adapterOf,
+  closedAfter,
+  listen,
+  startOiMonitor,
+  startVenueStack,
+  subscribed,
+} from './helpers.ts'
+import { calm, expectSpikes, oiHistory } from './oi-history.ts'
 import { describe, expect } from 'vitest'
 import { Registry } from 'prom-client'
-import { createRedis, readFeedAfter, type Keys, type Redis } from '@takashi/bus'
-import { adapters } from '@takashi/exchanges'
-import { OISpike, SPIKE_TIMEFRAMES, type ExchangeId } from '@takashi/schemas'
+import { readFeedAfter, type Keys, type Redis } from '@takashi/bus'
+import { SPIKE_TIMEFRAMES, type ExchangeId } from '@takashi/schemas'
 import { metricValue, redisTest as test } from '@takashi/testing'
 import { startFakeBinance, type FakeBinance } from '@takashi/fakes/binance'
-import { createAggregatorMetrics, createOiMonitor } from '../../services/aggregator/src/index.ts'
-import { createIngestor } from '../../services/ingestor/src/index.ts'
 
-const PERIOD = { '5m': 300_000, '15m': 900_000, '1h': 3_600_000 } as const
 const OI_POLL_MS = 1_000
-/**
- * Open interest alternating 1010 / 990 BTC, oldest first: mean 1000, stdev 10. The live calm
- * reading is 1010, the value a period boundary would push out, so a boundary passing during the
- * test leaves the statistics exact.
- */
-const calm = (i: number) => (i % 2 === 0 ? 1010 : 990)
 
 function setHistory(fake: FakeBinance, symbol: string, value: (i: number) => number, now: number) {
-  for (const [timeframe, step] of Object.entries(PERIOD)) {
-    const lastClosed = Math.floor(now / step) * step - step
+  for (const timeframe of SPIKE_TIMEFRAMES) {
     fake.rest.setOpenInterestHist(
       symbol,
       timeframe,
-      Array.from({ length: 100 }, (_, i) => ({
-        sumOpenInterest: String(value(i)),
-        sumOpenInterestValue: String(value(i) * 60_000),
-        timestamp: lastClosed - (99 - i) * step,
+      oiHistory(timeframe, now, value).map(({ value, timestamp }) => ({
+        sumOpenInterest: String(value),
+        sumOpenInterestValue: String(value * 60_000),
+        timestamp,
       }))
     )
   }
@@ -35,10 +32,7 @@ function setHistory(fake: FakeBinance, symbol: string, value: (i: number) => num
 
 /** Fake Binance → ingestor (OI polled every second) → monitor → gateway. */
 async function startStack(redis: Redis, keys: Keys, redisUrl: string, symbols: string[]) {
-  const binance = adapters.binance
-  if (!binance) throw new Error('no binance adapter')
-  const fake = await startFakeBinance()
-  cleanups.push(() => fake.close())
+  const fake = closedAfter(await startFakeBinance())
   for (const symbol of symbols) {
     fake.rest.setPremiumIndex(symbol, {
       markPrice: '60000.00',
@@ -48,46 +42,18 @@ async function startStack(redis: Redis, keys: Keys, redisUrl: string, symbols: s
     })
   }
   const start = async () => {
-    const ingestor = createIngestor({
-      adapter: binance,
-      urls: { ws: fake.wsUrl, rest: fake.restUrl },
-      symbols,
-      intervals: ['1m'],
+    const { gateway } = await startVenueStack({
       redis,
       redisUrl,
       keys,
-      log: silent('ingestor'),
-      registry: new Registry(),
-      timing: { pollEveryMs: OI_POLL_MS, heartbeatMs: 100 },
-    })
-    await ingestor.start()
-    cleanups.push(() => ingestor.stop())
-    const gateway = await startGatewayReplica({
-      redisUrl,
-      keys,
-      exchanges: [binance],
+      adapter: adapterOf('binance'),
+      urls: { ws: fake.wsUrl, rest: fake.restUrl },
       symbols,
-      intervals: ['1m'],
+      timing: { pollEveryMs: OI_POLL_MS, heartbeatMs: 100 },
+      aggregator: false,
     })
     const registry = new Registry()
-    const monitorRedis = createRedis(redisUrl)
-    const monitor = createOiMonitor({
-      redis: monitorRedis,
-      redisUrl,
-      keys,
-      exchanges: ['binance'],
-      symbols,
-      // the floor is an hour away: a spike within the test is the record's own evaluation
-      pollMs: 3_600_000,
-      log: silent('aggregator'),
-      metrics: createAggregatorMetrics(registry),
-      fetchTimeoutMs: 5_000,
-    })
-    cleanups.push(async () => {
-      await monitor.stop()
-      monitorRedis.disconnect()
-    })
-    await monitor.start()
+    await startOiMonitor({ redisUrl, keys, exchanges: ['binance'], symbols, registry })
     return { gateway, registry }
   }
   return { fake, start }
@@ -136,24 +102,7 @@ describe('fake Binance → ingestor → aggregator OI monitor → gateway', () =
     // the first poll after the jump carried it; the spike came before a second one could matter
     expect(polls() - pollsBefore).toBeLessThanOrEqual(2)
 
-    const spikes = everySpike.map((message) => OISpike.parse(message))
-    expect(spikes.map((spike) => [spike.timeframe, spike.threshold]).sort()).toEqual([
-      ['15m', 2.5],
-      ['1h', 2],
-      ['5m', 3],
-    ])
-    for (const spike of spikes) {
-      expect(spike).toMatchObject({
-        exchange: 'binance',
-        symbol: 'BTCUSDT',
-        timestamp: jumpAt,
-        metric: 'open_interest',
-        value: 1100,
-        mean: 1000,
-        stdev: 10,
-        z_score: 10,
-      })
-    }
+    expectSpikes(everySpike, 'binance', jumpAt)
     expect(fiveMinute).toEqual([everySpike.find((spike) => spike.timeframe === '5m')])
 
     // the ingestor keeps polling the same high OI, then a higher one: the same breakout

@@ -1,20 +1,17 @@
 import {
-  cleanups,
+  adapterOf,
+  closedAfter,
+  getJson,
   listen,
-  silent,
-  startAggregator,
-  startGatewayReplica,
+  startVenueStack,
   subscribed,
   E2E_CONNECTION,
   pongDeadlinePassed,
 } from './helpers.ts'
 import { describe, expect } from 'vitest'
-import { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
-import { adapters } from '@takashi/exchanges'
 import { redisTest as test, metricValue } from '@takashi/testing'
 import { okxEvents, startFakeOkx } from '@takashi/fakes/okx'
-import { createIngestor } from '../../services/ingestor/src/index.ts'
 
 const MINUTE = 60_000
 const BTC = 'BTC-USDT-SWAP'
@@ -28,10 +25,7 @@ const KEYS = [
 ]
 
 async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
-  const okx = adapters.okx
-  if (!okx) throw new Error('no okx adapter')
-  const fake = await startFakeOkx()
-  cleanups.push(() => fake.close())
+  const fake = closedAfter(await startFakeOkx())
   const lastOpen = Date.now() - (Date.now() % MINUTE)
   fake.rest.setCandles(
     BTC,
@@ -63,36 +57,15 @@ async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
     nextFundingTime: 1_900_000_000_000 + 4 * 3_600_000,
     ts: lastOpen,
   })
-  const ingestorRegistry = new Registry()
-  const ingestor = createIngestor({
-    adapter: okx,
-    urls: {
-      publicWs: fake.publicUrl,
-      businessWs: fake.businessUrl,
-      rest: fake.restUrl,
-    },
-    symbols: ['BTCUSDT'],
-    intervals: ['1m'],
+  const { gateway, ingestorRegistry } = await startVenueStack({
     redis,
     redisUrl,
     keys,
-    log: silent('ingestor'),
-    registry: ingestorRegistry,
-    timing: {
-      heartbeatMs: 100,
-      backfillLimit: 10,
-      connection: E2E_CONNECTION,
-    },
-  })
-  await ingestor.start()
-  cleanups.push(() => ingestor.stop())
-  await startAggregator(redisUrl, keys)
-  const gateway = await startGatewayReplica({
-    redisUrl,
-    keys,
-    exchanges: [okx],
-    symbols: ['BTCUSDT', 'ETHUSDT'],
-    intervals: ['1m'],
+    adapter: adapterOf('okx'),
+    urls: { publicWs: fake.publicUrl, businessWs: fake.businessUrl, rest: fake.restUrl },
+    symbols: ['BTCUSDT'],
+    gatewaySymbols: ['BTCUSDT', 'ETHUSDT'],
+    timing: { heartbeatMs: 100, backfillLimit: 10, connection: E2E_CONNECTION },
   })
   for (const key of KEYS) await fake.waitForSubscriber(key)
   return { fake, lastOpen, ingestorRegistry, ...gateway }
@@ -166,7 +139,7 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
       value_usd: 94_500,
     })
     expect(liquidations[1]).toMatchObject({ side: 'short', quantity: 0.2, value_usd: 13_000 })
-    const listed = (await (await fetch(`${http}/liquidations?exchange=okx`)).json()) as unknown[]
+    const listed = await getJson<unknown[]>(`${http}/liquidations?exchange=okx`)
     expect(listed).toEqual([liquidations[1], liquidations[0]])
 
     fake.emit({ channel: 'mark-price', instId: BTC }, [
@@ -243,10 +216,7 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
     await expect
       .poll(async () => (await fetch(`${http}/okx/ohlc/BTCUSDT/1m?limit=3`)).status)
       .toBe(200)
-    const latest = (await (await fetch(`${http}/okx/ohlc/BTCUSDT/1m?limit=3`)).json()) as Record<
-      string,
-      unknown
-    >[]
+    const latest = await getJson<Record<string, unknown>[]>(`${http}/okx/ohlc/BTCUSDT/1m?limit=3`)
     expect(latest.map((c) => [c.timestamp, c.volume])).toEqual([
       [lastOpen - 2 * MINUTE, 12.34],
       [lastOpen - MINUTE, 12.34],
@@ -254,27 +224,19 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
     ])
     const start = lastOpen - 29 * MINUTE
     const before = fake.requests.filter((r) => r.path.includes('candles')).length
-    const old = (await (
-      await fetch(
-        `${http}/okx/ohlc/BTC-USDT-SWAP/1m?start_time=${start}&end_time=${start + MINUTE}`
-      )
-    ).json()) as Record<string, unknown>[]
+    const old = await getJson<Record<string, unknown>[]>(
+      `${http}/okx/ohlc/BTC-USDT-SWAP/1m?start_time=${start}&end_time=${start + MINUTE}`
+    )
     expect(old.map((c) => c.timestamp)).toEqual([start, start + MINUTE])
     expect(fake.requests.filter((r) => r.path.includes('candles')).length).toBeGreaterThan(before)
 
-    const oi = (await (await fetch(`${http}/okx/open-interest/BTCUSDT`)).json()) as Record<
-      string,
-      unknown
-    >
+    const oi = await getJson(`${http}/okx/open-interest/BTCUSDT`)
     expect(oi).toMatchObject({
       exchange: 'okx',
       open_interest: 20000,
       open_interest_usd: 1280210000,
     })
-    const rate = (await (await fetch(`${http}/okx/funding-rate/BTC-USDT-SWAP`)).json()) as Record<
-      string,
-      unknown
-    >
+    const rate = await getJson(`${http}/okx/funding-rate/BTC-USDT-SWAP`)
     expect(rate).toMatchObject({ symbol: 'BTCUSDT', funding_rate: 0.0001, interval_hours: 4 })
   })
 

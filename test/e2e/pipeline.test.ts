@@ -1,44 +1,15 @@
-import {
-  cleanups,
-  listen,
-  silent,
-  startAggregator,
-  startGatewayReplica,
-  subscribed,
-} from './helpers.ts'
+import { adapterOf, closedAfter, getJson, listen, startVenueStack, subscribed } from './helpers.ts'
 import { describe, expect } from 'vitest'
-import { Registry } from 'prom-client'
 import type { Keys, Redis } from '@takashi/bus'
-import { adapters } from '@takashi/exchanges'
 import { redisTest as test } from '@takashi/testing'
-import { binanceEvents, binanceKlineRow, startFakeBinance } from '@takashi/fakes/binance'
-import { createIngestor } from '../../services/ingestor/src/index.ts'
+import { binanceEvents, binanceKlineRows, startFakeBinance } from '@takashi/fakes/binance'
 
 const MINUTE = 60_000
 
 async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
-  const binance = adapters.binance
-  if (!binance) throw new Error('no binance adapter')
-  const fake = await startFakeBinance()
-  cleanups.push(() => fake.close())
+  const fake = closedAfter(await startFakeBinance())
   const lastOpen = Date.now() - (Date.now() % MINUTE)
-  fake.rest.setKlines(
-    'BTCUSDT',
-    '1m',
-    Array.from({ length: 30 }, (_, i) =>
-      binanceKlineRow({
-        interval: '1m',
-        openTime: lastOpen - (30 - i) * MINUTE,
-        o: '64000.0',
-        h: '64100.0',
-        l: '63900.0',
-        c: `${64000 + i}.5`,
-        v: '12.345',
-        q: '790000.12',
-        n: 300 + i,
-      })
-    )
-  )
+  fake.rest.setKlines('BTCUSDT', '1m', binanceKlineRows(lastOpen - MINUTE, 30))
   fake.rest.setOpenInterest('BTCUSDT', { openInterest: '80000.250', time: lastOpen })
   fake.rest.setPremiumIndex('BTCUSDT', {
     markPrice: '64010.50',
@@ -46,35 +17,17 @@ async function startStack(redis: Redis, keys: Keys, redisUrl: string) {
     nextFundingTime: lastOpen + 8 * 3_600_000,
     time: lastOpen,
   })
-
-  const ingestorRegistry = new Registry()
-  const ingestor = createIngestor({
-    adapter: binance,
-    urls: { ws: fake.wsUrl, rest: fake.restUrl },
-    symbols: ['BTCUSDT'],
-    intervals: ['1m'],
+  const { gateways, ingestorRegistry } = await startVenueStack({
     redis,
     redisUrl,
     keys,
-    log: silent('ingestor'),
-    registry: ingestorRegistry,
+    adapter: adapterOf('binance'),
+    urls: { ws: fake.wsUrl, rest: fake.restUrl },
+    symbols: ['BTCUSDT'],
+    gatewaySymbols: ['BTCUSDT', 'ETHUSDT'],
     timing: { pollEveryMs: 200, heartbeatMs: 100 },
+    replicas: 2,
   })
-  await ingestor.start()
-  cleanups.push(() => ingestor.stop())
-
-  await startAggregator(redisUrl, keys)
-  const gateways = await Promise.all(
-    [1, 2].map(() =>
-      startGatewayReplica({
-        redisUrl,
-        keys,
-        exchanges: [binance],
-        symbols: ['BTCUSDT', 'ETHUSDT'],
-        intervals: ['1m'],
-      })
-    )
-  )
   return { fake, lastOpen, gateways, ingestorRegistry }
 }
 
@@ -218,9 +171,9 @@ describe('fake Binance → ingestor → Redis → aggregator → two gateways', 
     // counted by path: the ingestor's own polls (every 200 ms here) may land in between
     const klineCalls = () => fake.requests.filter((r) => r.path === '/fapi/v1/klines').length
     const klinesBefore = klineCalls()
-    const latest = (await (
-      await fetch(`${two.http}/binance/ohlc/BTCUSDT/1m?limit=3`)
-    ).json()) as Record<string, unknown>[]
+    const latest = await getJson<Record<string, unknown>[]>(
+      `${two.http}/binance/ohlc/BTCUSDT/1m?limit=3`
+    )
     expect(klineCalls()).toBe(klinesBefore)
     expect(latest.map((candle) => candle.timestamp)).toEqual([
       lastOpen - 3 * MINUTE,
@@ -245,9 +198,9 @@ describe('fake Binance → ingestor → Redis → aggregator → two gateways', 
 
     // a window before the cache is fetched from the exchange by the ingestor
     const start = lastOpen - 40 * MINUTE
-    const old = (await (
-      await fetch(`${one.http}/binance/ohlc/BTCUSDT/1m?start_time=${start}&limit=2`)
-    ).json()) as Record<string, unknown>[]
+    const old = await getJson<Record<string, unknown>[]>(
+      `${one.http}/binance/ohlc/BTCUSDT/1m?start_time=${start}&limit=2`
+    )
     expect(old.map((candle) => [candle.timestamp, candle.close])).toEqual([
       [lastOpen - 30 * MINUTE, 64000.5],
       [lastOpen - 29 * MINUTE, 64001.5],
@@ -257,22 +210,14 @@ describe('fake Binance → ingestor → Redis → aggregator → two gateways', 
     ).toBe(true)
 
     await expect
-      .poll(
-        async () =>
-          (await (await fetch(`${one.http}/binance/open-interest/BTCUSDT`)).json()) as Record<
-            string,
-            unknown
-          >
-      )
+      .poll(() => getJson(`${one.http}/binance/open-interest/BTCUSDT`))
       .toMatchObject({
         exchange: 'binance',
         symbol: 'BTCUSDT',
         open_interest: 80000.25,
         open_interest_usd: 80000.25 * 64010.5,
       })
-    const funding = (await (
-      await fetch(`${two.http}/binance/funding-rate/BTCUSDT`)
-    ).json()) as Record<string, unknown>
+    const funding = await getJson(`${two.http}/binance/funding-rate/BTCUSDT`)
     expect(funding).toMatchObject({
       exchange: 'binance',
       symbol: 'BTCUSDT',
@@ -287,11 +232,8 @@ describe('fake Binance → ingestor → Redis → aggregator → two gateways', 
       .toMatch(/kind="invalid"} [1-9]/)
     // /health reports the exchange once its data flows
     const health = async () =>
-      (
-        (await (await fetch(`${one.http}/health`)).json()) as {
-          exchanges: Record<string, { status: string }>
-        }
-      ).exchanges.binance?.status
+      (await getJson<{ exchanges: Record<string, { status: string }> }>(`${one.http}/health`))
+        .exchanges.binance?.status
     expect(await health()).toBe('degraded')
     fake.emit(
       'btcusdt@markPrice@1s',
