@@ -1,33 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { publishRecords, type Keys } from '@takashi/bus'
+import { describe, expect, it } from 'vitest'
+import { publishRecords } from '@takashi/bus'
 import { redisTest as test } from '@takashi/testing'
 import { createKeyStore } from '../src/access/api-keys.ts'
 import { addressIdentity, createClientAddress } from '../src/access/client-address.ts'
-import type { GatewayOptions } from '../src/gateway.ts'
-import {
-  connect,
-  openInterest,
-  refusedUpgrade,
-  startGateway,
-  type TestClient,
-  type RunningGateway,
-} from './helpers.ts'
+import { connect, openInterest, perTest, refusedUpgrade, type TestClient } from './helpers.ts'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const { cleanups, gateway: replica } = perTest()
 
 const PATH = '/binance/open-interest/BTCUSDT'
-
-async function replica(
-  ctx: { redisUrl: string; keys: Keys },
-  overrides: Partial<GatewayOptions> = {}
-): Promise<RunningGateway> {
-  const gateway = await startGateway(ctx, overrides)
-  cleanups.push(() => gateway.stop())
-  return gateway
-}
 
 const status = async (url: string, headers: Record<string, string> = {}) =>
   (await fetch(url, { headers })).status
@@ -74,11 +54,18 @@ describe('CORS and security headers', () => {
       expect(answer.status).toBe(expected)
       expect(answer.headers.get('access-control-allow-origin')).toBe('*')
       expect(answer.headers.get('x-content-type-options')).toBe('nosniff')
-      expect(answer.headers.get('x-frame-options')).toBe('SAMEORIGIN')
+      expect(answer.headers.get('x-frame-options')).toBe('DENY')
+      expect(answer.headers.get('content-security-policy')).toBe(
+        "default-src 'none';frame-ancestors 'none'"
+      )
       expect(answer.headers.get('referrer-policy')).toBe('no-referrer')
     }
     const limited = await fetch(`${gateway.url}${PATH}`, { headers: origin })
     expect(limited.headers.get('access-control-expose-headers')).toContain('Retry-After')
+    // the docs page is a document: helmet's page defaults, its own files only
+    const docs = await fetch(`${gateway.url}/docs`)
+    expect(docs.headers.get('content-security-policy')).toContain("default-src 'self'")
+    expect(docs.headers.get('x-frame-options')).toBe('SAMEORIGIN')
   })
 
   test('with a list of origins only those are allowed, for REST and WebSockets', async ({

@@ -54,9 +54,9 @@ export function originAllowed(allowed: CorsOrigins, origin: string | undefined):
 }
 
 /**
- * CORS on every answer (preflights 204) and the security headers a JSON API should send. The
- * API is meant to be read cross-origin, so resources are `cross-origin`; pages (docs) may
- * not be framed.
+ * CORS on every answer (preflights 204) and the security headers of a JSON API (the OWASP REST
+ * set): nothing in an answer may be run, framed or sniffed as another type, no referrer leaks,
+ * and resources may be read cross-origin (the API is meant to be). HSTS is the TLS proxy's.
  */
 export function browserHeaders(allowed: CorsOrigins): RequestHandler[] {
   return [
@@ -69,17 +69,37 @@ export function browserHeaders(allowed: CorsOrigins): RequestHandler[] {
       optionsSuccessStatus: 204,
     }),
     helmet({
-      // pages (docs) load only the gateway's own files; Swagger UI sets inline styles
       contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-        },
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
       },
       crossOriginResourcePolicy: { policy: 'cross-origin' },
-      // plain http is allowed (self-hosted behind a TLS proxy); HSTS is the proxy's decision
+      xFrameOptions: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      // headers for documents, not JSON: the docs page gets them (pageHeaders)
+      crossOriginOpenerPolicy: false,
+      originAgentCluster: false,
       strictTransportSecurity: false,
+      xDnsPrefetchControl: false,
+      xDownloadOptions: false,
+      xPermittedCrossDomainPolicies: false,
+      xXssProtection: false,
     }),
   ]
+}
+
+/** The security headers of an HTML page (the docs): helmet's defaults, its own files only. */
+export function pageHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // Swagger UI sets inline styles
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    strictTransportSecurity: false,
+  })
 }

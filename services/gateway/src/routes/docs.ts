@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import express, { Router } from 'express'
+import { pageHeaders } from '../access/browser.ts'
 import type { AppDeps } from '../deps.ts'
 import { buildOpenApi } from '../openapi.ts'
 
@@ -28,6 +29,7 @@ const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id:
 export function docsRouter(deps: AppDeps): Router {
   const router = Router()
   let document: string | undefined
+  router.use('/docs', pageHeaders())
 
   router.get('/openapi.json', (_req, res) => {
     document ??= JSON.stringify(
