@@ -150,7 +150,10 @@ export function createFastPath(deps: {
 function safeIdentify(access: Access, req: IncomingMessage) {
   try {
     const client = access.identify(req)
-    return client instanceof Promise ? null : client
+    if (!(client instanceof Promise)) return client
+    // the app identifies the client again and answers a failure; this copy is not awaited
+    client.catch(() => {})
+    return null
   } catch {
     return null
   }
