@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest'
 import {
   ask,
-  driveVenue,
-  liquidationClients,
-  listedQuantities,
-  quantities,
+  expectEverySentDelivered,
   faultStackPerTest,
+  flowingLiquidations,
+  listedThrough,
+  quantities,
   until,
 } from './stack.ts'
 
@@ -14,9 +14,7 @@ const startStack = faultStackPerTest()
 describe('faults: the subscriptions to Redis are cut (spec §7)', () => {
   test('CLIENT KILL TYPE pubsub: event streams miss nothing and repeat nothing', async () => {
     const running = await startStack()
-    const { path, mux } = await liquidationClients(running)
-    const venue = driveVenue(running.venue)
-    await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)
+    const { path, mux, venue } = await flowingLiquidations(running)
 
     // every subscriber connection of every process, twice, while events flow
     for (let cut = 0; cut < 2; cut++) {
@@ -32,18 +30,10 @@ describe('faults: the subscriptions to Redis are cut (spec §7)', () => {
       process.stdout.write(`faults: pub/sub cut → live again within ${back} ms\n`)
     }
 
-    venue.stop()
-    const sent = venue.sent()
-    await until(
-      () => path.records.length >= sent.length && mux.records.length >= sent.length,
-      15_000
-    )
-    expect(quantities(path.records)).toEqual(sent)
-    expect(quantities(mux.records)).toEqual(sent)
+    const sent = await expectEverySentDelivered(venue, [path, mux])
     const ids = path.records.map((record) => record.id as string)
     expect(new Set(ids).size).toBe(ids.length)
-    await until(async () => (await listedQuantities(running.http)).at(-1) === sent.at(-1), 10_000)
-    expect(await listedQuantities(running.http)).toEqual(sent)
+    expect(await listedThrough(running.http, sent.at(-1))).toEqual(sent)
     expect([path.closed(), mux.closed()]).toEqual([undefined, undefined])
   }, 90_000)
 })

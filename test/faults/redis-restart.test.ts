@@ -1,10 +1,12 @@
 import { describe, expect, test } from 'vitest'
 import {
-  driveVenue,
-  liquidationClients,
-  listedQuantities,
-  quantities,
+  expectAllRunning,
+  expectEverySentDelivered,
   faultStackPerTest,
+  flowingLiquidations,
+  listedQuantities,
+  listedThrough,
+  quantities,
   until,
 } from './stack.ts'
 
@@ -13,9 +15,7 @@ const startStack = faultStackPerTest()
 describe('faults: Redis goes away for 15 s and comes back empty (spec §7)', () => {
   test('every process heals within 10 s; no liquidation is lost or repeated; candles have no hole', async () => {
     const running = await startStack()
-    const { path, mux } = await liquidationClients(running)
-    const venue = driveVenue(running.venue)
-    await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)
+    const { path, mux, venue } = await flowingLiquidations(running)
 
     await running.redis!.shutdown()
     const down = Date.now()
@@ -54,19 +54,11 @@ describe('faults: Redis goes away for 15 s and comes back empty (spec §7)', () 
       10_000
     )
 
-    venue.stop()
-    const sent = venue.sent()
     // the sockets that stayed open got every event once, in order: before, during and after
-    await until(
-      () => path.records.length >= sent.length && mux.records.length >= sent.length,
-      15_000
-    )
-    expect(quantities(path.records)).toEqual(sent)
-    expect(quantities(mux.records)).toEqual(sent)
+    const sent = await expectEverySentDelivered(venue, [path, mux])
     expect(path.closed()).toBeUndefined()
     // the feed lost what Redis lost, but not one event of the outage or after it, none twice
-    await until(async () => (await listedQuantities(running.http)).at(-1) === sent.at(-1), 10_000)
-    const listed = await listedQuantities(running.http)
+    const listed = await listedThrough(running.http, sent.at(-1))
     expect(listed).toEqual(sent.slice(sent.length - listed.length))
     expect(listed.length).toBeGreaterThanOrEqual(sent.length - sentBeforeFault)
 
@@ -77,8 +69,6 @@ describe('faults: Redis goes away for 15 s and comes back empty (spec §7)', () 
     const candles = (await res.json()) as { timestamp: number }[]
     expect(candles.map((candle) => candle.timestamp)).toEqual(times)
 
-    for (const proc of [running.ingestor, running.aggregator, running.gateway]) {
-      expect(proc.running(), `${proc.name} exited:\n${proc.output()}`).toBe(true)
-    }
+    expectAllRunning(running)
   }, 90_000)
 })

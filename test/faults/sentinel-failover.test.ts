@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { startSentinelGroup, type SentinelGroup } from '@takashi/testing'
 import {
-  driveVenue,
-  liquidationClients,
-  listedQuantities,
-  quantities,
+  expectAllRunning,
+  expectEverySentDelivered,
   faultStackPerTest,
+  flowingLiquidations,
+  listedThrough,
+  quantities,
   until,
 } from './stack.ts'
 
@@ -24,9 +25,7 @@ describe('faults: a Sentinel failover of the Redis master (spec §7)', () => {
       REDIS_SENTINELS: group.sentinels,
       REDIS_SENTINEL_NAME: group.name,
     })
-    const { path, mux } = await liquidationClients(running)
-    const venue = driveVenue(running.venue)
-    await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)
+    const { path, mux, venue } = await flowingLiquidations(running)
 
     const before = await group.masterPort()
     const after = await group.failover()
@@ -43,18 +42,8 @@ describe('faults: a Sentinel failover of the Redis master (spec §7)', () => {
         `the Sentinels named the new master (${delivering} ms waiting for new events)\n`
     )
 
-    venue.stop()
-    const sent = venue.sent()
-    await until(
-      () => path.records.length >= sent.length && mux.records.length >= sent.length,
-      15_000
-    )
-    expect(quantities(path.records)).toEqual(sent)
-    expect(quantities(mux.records)).toEqual(sent)
-    await until(async () => (await listedQuantities(running.http)).at(-1) === sent.at(-1), 10_000)
-    expect(await listedQuantities(running.http)).toEqual(sent)
-    for (const proc of [running.ingestor, running.aggregator, running.gateway]) {
-      expect(proc.running(), `${proc.name} exited:\n${proc.output()}`).toBe(true)
-    }
+    const sent = await expectEverySentDelivered(venue, [path, mux])
+    expect(await listedThrough(running.http, sent.at(-1))).toEqual(sent)
+    expectAllRunning(running)
   }, 90_000)
 })

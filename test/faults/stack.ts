@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { afterEach } from 'vitest'
+import { afterEach, expect } from 'vitest'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import WebSocket from 'ws'
@@ -320,6 +320,42 @@ export async function liquidationClients(stack: FaultStack) {
   const mux = recorder(`${stack.ws}/ws`, { op: 'subscribe', id: 'liq', path: '/ws/liquidations' })
   await Promise.all([path.opened, mux.opened])
   return { path, mux }
+}
+
+/** Both liquidation clients and a driven venue, once five events have reached each client. */
+export async function flowingLiquidations(stack: FaultStack) {
+  const { path, mux } = await liquidationClients(stack)
+  const venue = driveVenue(stack.venue)
+  await until(() => path.records.length >= 5 && mux.records.length >= 5, 10_000)
+  return { path, mux, venue }
+}
+
+/**
+ * Stops the venue and checks that both clients got every event it sent, once each and in order;
+ * returns what it sent.
+ */
+export async function expectEverySentDelivered(
+  venue: ReturnType<typeof driveVenue>,
+  clients: ReturnType<typeof recorder>[]
+) {
+  venue.stop()
+  const sent = venue.sent()
+  await until(() => clients.every((client) => client.records.length >= sent.length), 15_000)
+  for (const client of clients) expect(quantities(client.records)).toEqual(sent)
+  return sent
+}
+
+/** /liquidations once it lists the event `last` last, by quantity, oldest first. */
+export async function listedThrough(http: string, last: number | undefined) {
+  await until(async () => (await listedQuantities(http)).at(-1) === last, 10_000)
+  return listedQuantities(http)
+}
+
+/** Every process of the stack still runs (the output of one that exited is shown). */
+export function expectAllRunning(stack: FaultStack) {
+  for (const proc of [stack.ingestor, stack.aggregator, stack.gateway]) {
+    expect(proc.running(), `${proc.name} exited:\n${proc.output()}`).toBe(true)
+  }
 }
 
 /**
