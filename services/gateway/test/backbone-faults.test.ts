@@ -1,26 +1,16 @@
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { createKeys, createRedis, publishRecords, type Keys, type Redis } from '@takashi/bus'
 import { startLocalRedis, type LocalRedis } from '@takashi/local-redis'
 import { uniquePrefix } from '@takashi/testing'
 import { append, liquidation, subscribers, type Appended } from './feed-helpers.ts'
 import { idOf, muxSubscription, recordsOf, startAppender, statusOf } from './fault-helpers.ts'
-import {
-  connect,
-  metricValue,
-  openInterest,
-  startGateway,
-  type RunningGateway,
-  type TestClient,
-} from './helpers.ts'
+import { metricValue, openInterest, perTest, type RunningGateway } from './helpers.ts'
 
 // Spec §7: a gateway whose Redis subscription is cut, or whose Redis restarts empty, keeps its
 // WebSockets open and fills what they missed. Each test owns its redis-server, because it kills
 // connections or the server itself.
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const { cleanups, gateway, client } = perTest()
 
 const WAIT = { timeout: 15_000 }
 
@@ -37,17 +27,7 @@ function connection(url: string): Redis {
   return redis
 }
 
-async function gatewayOn(url: string, keys: Keys): Promise<RunningGateway> {
-  const gateway = await startGateway({ redisUrl: url, keys })
-  cleanups.push(() => gateway.stop())
-  return gateway
-}
-
-async function client(gateway: RunningGateway, path: string): Promise<TestClient> {
-  const opened = await connect(`${gateway.wsUrl}${path}`)
-  cleanups.push(() => opened.ws.terminate())
-  return opened
-}
+const gatewayOn = (url: string, keys: Keys) => gateway({ redisUrl: url, keys })
 
 /** A liquidations path stream, a /ws subscription to BTCUSDT liquidations, an OI stream. */
 async function clients(gateway: RunningGateway, redis: Redis, keys: Keys) {

@@ -1,33 +1,12 @@
-import { afterEach, describe, expect } from 'vitest'
+import { describe, expect } from 'vitest'
 import type { Keys } from '@takashi/bus'
 import { redisTest } from '@takashi/testing'
 import { append, largeTrade, liquidation, oiSpike, subscribers } from './feed-helpers.ts'
-import {
-  binanceView,
-  connect,
-  noLiquidationsView,
-  refusedUpgrade,
-  startGateway,
-  type RunningGateway,
-  type TestClient,
-} from './helpers.ts'
+import { binanceView, noLiquidationsView, perTest, refusedUpgrade } from './helpers.ts'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function gatewayFor(ctx: { redisUrl: string; keys: Keys }): Promise<RunningGateway> {
-  const gateway = await startGateway(ctx, { exchanges: [binanceView, noLiquidationsView] })
-  cleanups.push(() => gateway.stop())
-  return gateway
-}
-
-async function client(gateway: RunningGateway, path: string): Promise<TestClient> {
-  const opened = await connect(`${gateway.wsUrl}${path}`)
-  cleanups.push(() => opened.ws.terminate())
-  return opened
-}
+const { gateway: startReplica, client } = perTest()
+const gatewayFor = (ctx: { redisUrl: string; keys: Keys }) =>
+  startReplica(ctx, { exchanges: [binanceView, noLiquidationsView] })
 
 async function channelsOf(redis: { pubsub(...args: string[]): Promise<unknown> }, keys: Keys) {
   return ((await redis.pubsub('CHANNELS', `${keys.prefix}:feed-live:*`)) as string[]).sort()

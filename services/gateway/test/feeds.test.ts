@@ -1,19 +1,12 @@
-import { afterEach, describe, expect } from 'vitest'
+import { describe, expect } from 'vitest'
 import type { Keys } from '@takashi/bus'
 import { redisTest } from '@takashi/testing'
 import { append, largeTrade, liquidation, oiSpike } from './feed-helpers.ts'
-import { binanceView, noLiquidationsView, startGateway, type RunningGateway } from './helpers.ts'
+import { binanceView, noLiquidationsView, perTest, type RunningGateway } from './helpers.ts'
 
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function gatewayFor(ctx: { redisUrl: string; keys: Keys }): Promise<RunningGateway> {
-  const gateway = await startGateway(ctx, { exchanges: [binanceView, noLiquidationsView] })
-  cleanups.push(() => gateway.stop())
-  return gateway
-}
+const { gateway: startReplica } = perTest()
+const gatewayFor = (ctx: { redisUrl: string; keys: Keys }) =>
+  startReplica(ctx, { exchanges: [binanceView, noLiquidationsView] })
 
 async function get(gateway: RunningGateway, path: string) {
   const res = await fetch(`${gateway.url}${path}`)

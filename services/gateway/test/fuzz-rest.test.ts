@@ -1,9 +1,9 @@
 import { Agent, request } from 'node:http'
 import { parse as parseQueryString } from 'node:querystring'
 import fc from 'fast-check'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { cacheCandles, publishRecords, type Keys, type Redis } from '@takashi/bus'
-import type { Interval } from '@takashi/schemas'
+import { INTERVAL_MS } from '@takashi/schemas'
 import { redisTest } from '@takashi/testing'
 import { routes, type RouteSpec } from '../src/route-specs.ts'
 import { T0, paramValues, segment, target } from './fuzz-arbitraries.ts'
@@ -14,7 +14,8 @@ import {
   fundingRate,
   noLiquidationsView,
   openInterest,
-  startGateway,
+  perTest,
+  readAnswer,
 } from './helpers.ts'
 
 // Generated requests against every route of the route table, on a real gateway and Redis.
@@ -28,24 +29,7 @@ const SYMBOLS = ['BTCUSDT', 'ETHUSDT']
 const VIEWS = [binanceView, noLiquidationsView]
 const PATH_PARAMS = ['exchange', 'symbol', 'interval']
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-const INTERVAL_MS: Record<Interval, number> = {
-  '1m': 60_000,
-  '3m': 180_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '30m': 1_800_000,
-  '1h': 3_600_000,
-  '2h': 7_200_000,
-  '4h': 14_400_000,
-  '6h': 21_600_000,
-  '12h': 43_200_000,
-  '1d': 86_400_000,
-}
+const { cleanups, gateway: startReplica } = perTest()
 
 /** 1,000 contiguous candles of every served series, OI, funding and a few feed events. */
 async function seed(redis: Redis, keys: Keys): Promise<void> {
@@ -115,16 +99,7 @@ interface Answer {
 function get(agent: Agent, port: number, path: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          type: res.headers['content-type'] ?? '',
-          body: Buffer.concat(chunks).toString(),
-        })
-      )
-      res.on('error', reject)
+      readAnswer(res).then(resolve, reject)
     })
     req.on('error', reject)
     req.end()
@@ -194,11 +169,10 @@ describe('REST fuzz (spec §4)', () => {
     { timeout: 90_000 },
     async ({ redis, keys, redisUrl }) => {
       await seed(redis, keys)
-      const gateway = await startGateway(
+      const gateway = await startReplica(
         { redisUrl, keys },
         { exchanges: VIEWS, rateLimitPerMinute: 0, fetchTimeoutMs: 100 }
       )
-      cleanups.push(() => gateway.stop())
       const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
       cleanups.push(() => agent.destroy())
       const port = Number(new URL(gateway.url).port)
@@ -240,8 +214,7 @@ describe('REST fuzz (spec §4)', () => {
   redisTest(
     'found by the fuzz: an undecodable path parameter is a 400 naming it',
     async ({ keys, redisUrl }) => {
-      const gateway = await startGateway({ redisUrl, keys }, { fetchTimeoutMs: 100 })
-      cleanups.push(() => gateway.stop())
+      const gateway = await startReplica({ redisUrl, keys }, { fetchTimeoutMs: 100 })
       const res = await fetch(`${gateway.url}/multi/ohlc/BTCUSDT/%E0%A4%A`)
       expect({ status: res.status, body: await res.json() }).toEqual({
         status: 400,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { request } from 'node:http'
 import fc from 'fast-check'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { publishRecords } from '@takashi/bus'
 import { redisTest } from '@takashi/testing'
 import { createCatalog } from '../src/catalog.ts'
@@ -12,10 +12,10 @@ import { weirdText, wsTarget } from './fuzz-arbitraries.ts'
 import { append, liquidation } from './feed-helpers.ts'
 import {
   binanceView,
-  connect,
   noLiquidationsView,
   openInterest,
-  startGateway,
+  perTest,
+  readAnswer,
   type RunningGateway,
 } from './helpers.ts'
 
@@ -34,10 +34,7 @@ const MUX_NAMES = ['request', 'id', 'op', 'path']
 /** A limit, not a bad value: the one 400 of the protocol that names no parameter. */
 const SUBSCRIPTION_LIMIT = `at most ${MUX_LIMITS.subscriptions} subscriptions per connection`
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const { gateway: startReplica, client: wsClient } = perTest()
 
 /** Query names of a request target as the resolver reads them (URLSearchParams). */
 function sentNames(target: string): string[] {
@@ -149,7 +146,7 @@ describe('WebSocket fuzz (spec §5)', () => {
     async ({ redis, keys, redisUrl }) => {
       await publishRecords(redis, keys, [{ kind: 'open_interest', record: openInterest() }])
       await append(redis, keys, 'liquidations', liquidation())
-      const gateway = await startGateway(
+      const gateway = await startReplica(
         { redisUrl, keys },
         {
           exchanges: VIEWS,
@@ -158,9 +155,7 @@ describe('WebSocket fuzz (spec §5)', () => {
           wsMessagesPerSecond: 10_000,
         }
       )
-      cleanups.push(() => gateway.stop())
-      const client = await connect(`${gateway.wsUrl}/ws`)
-      cleanups.push(() => client.ws.terminate())
+      const client = await wsClient(gateway, '/ws')
 
       /** Answers to requests (not data or resume notices), in arrival order. */
       const answers: { type: string; id: unknown; error?: { code: string; message: string } }[] = []
@@ -274,10 +269,8 @@ describe('WebSocket fuzz (spec §5)', () => {
   redisTest(
     'found by the fuzz: a subscribe cancelled while starting is still acked, and `//[` is no stream',
     async ({ keys, redisUrl }) => {
-      const gateway = await startGateway({ redisUrl, keys }, { fetchTimeoutMs: 100 })
-      cleanups.push(() => gateway.stop())
-      const client = await connect(`${gateway.wsUrl}/ws`)
-      cleanups.push(() => client.ws.terminate())
+      const gateway = await startReplica({ redisUrl, keys }, { fetchTimeoutMs: 100 })
+      const client = await wsClient(gateway, '/ws')
       const path = '/ws/binance/BTCUSDT/open-interest'
       client.ws.send(JSON.stringify({ op: 'subscribe', id: 'a', path }))
       client.ws.send(JSON.stringify({ op: 'unsubscribe', id: 'a' }))
@@ -298,7 +291,7 @@ describe('WebSocket fuzz (spec §5)', () => {
     `upgrades: ${UPGRADE_RUNS * UPGRADE_BATCH_SIZE} generated targets are accepted or refused with 400/404 and a JSON error`,
     { timeout: 60_000 },
     async ({ keys, redisUrl }) => {
-      const gateway = await startGateway(
+      const gateway = await startReplica(
         { redisUrl, keys },
         {
           exchanges: VIEWS,
@@ -307,7 +300,6 @@ describe('WebSocket fuzz (spec §5)', () => {
           wsConnectionsPerClient: 10_000,
         }
       )
-      cleanups.push(() => gateway.stop())
       const port = Number(new URL(gateway.url).port)
       const statuses: Record<number, number> = {}
       let sent = 0
@@ -364,15 +356,7 @@ function upgrade(port: number, target: string): Promise<UpgradeAnswer> {
       resolve({ status: res.statusCode ?? 0 })
     })
     req.on('response', (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          type: res.headers['content-type'] ?? '',
-          body: Buffer.concat(chunks).toString(),
-        })
-      )
+      readAnswer(res).then(resolve, reject)
     })
     req.on('error', reject)
     req.end()
@@ -402,7 +386,6 @@ function refusalProblem(answer: UpgradeAnswer, target: string): string | null {
 async function expectServing(gateway: RunningGateway): Promise<void> {
   const health = await fetch(`${gateway.url}/health`)
   expect(health.status).toBe(200)
-  const client = await connect(`${gateway.wsUrl}/ws/binance/BTCUSDT/open-interest`)
-  cleanups.push(() => client.ws.terminate())
+  const client = await wsClient(gateway, '/ws/binance/BTCUSDT/open-interest')
   expect(client.ws.readyState).toBe(client.ws.OPEN)
 }

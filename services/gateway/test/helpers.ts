@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http'
+import { afterEach } from 'vitest'
 import { Registry } from 'prom-client'
 import type { Keys } from '@takashi/bus'
 import { adapters } from '@takashi/exchanges'
@@ -59,6 +61,33 @@ export async function startGateway(
   }
 }
 
+/**
+ * For a test file: `cleanups` are undone after each test, last first; `gateway` and `client` are
+ * `startGateway` and `connect` whose gateway or socket is among them.
+ */
+export function perTest() {
+  const cleanups: (() => Promise<unknown> | void)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  return {
+    cleanups,
+    gateway: async (
+      ctx: { redisUrl: string; keys: Keys },
+      overrides: Partial<GatewayOptions> = {}
+    ) => {
+      const gateway = await startGateway(ctx, overrides)
+      cleanups.push(() => gateway.stop())
+      return gateway
+    },
+    client: async (gateway: RunningGateway, path: string, headers: Record<string, string> = {}) => {
+      const opened = await connect(`${gateway.wsUrl}${path}`, headers)
+      cleanups.push(() => opened.ws.terminate())
+      return opened
+    },
+  }
+}
+
 export { metricValue, refusedUpgrade } from '@takashi/testing'
 
 // Records default to Binance BTCUSDT at T0 (received 500 ms later): @takashi/testing's builders.
@@ -76,4 +105,20 @@ export async function connect(
 ): Promise<TestClient> {
   const client = await connectWs(url, { headers })
   return { ...client, messages: client.texts }
+}
+
+/** Status, content type and text body of a `node:http` response, once it has ended. */
+export function readAnswer(res: IncomingMessage) {
+  return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    res.on('data', (chunk: Buffer) => chunks.push(chunk))
+    res.on('end', () =>
+      resolve({
+        status: res.statusCode ?? 0,
+        type: res.headers['content-type'] ?? '',
+        body: Buffer.concat(chunks).toString(),
+      })
+    )
+    res.on('error', reject)
+  })
 }

@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq'
-import { afterEach, describe, expect } from 'vitest'
+import { describe, expect } from 'vitest'
 import {
   createRedis,
   markCandlesFrom,
@@ -11,12 +11,9 @@ import { adapters } from '@takashi/exchanges'
 import type { ExchangeId } from '@takashi/schemas'
 import { redisTest as test } from '@takashi/testing'
 import type { ExchangeView } from '../src/catalog.ts'
-import { candle, fundingRate, metricValue, openInterest, startGateway } from './helpers.ts'
+import { candle, fundingRate, metricValue, openInterest, perTest } from './helpers.ts'
 
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const { cleanups, gateway: startReplica } = perTest()
 
 /** Each exchange's part of a multi answer is bounded by min(FETCH_TIMEOUT_MS, 3 s): here 1.5 s. */
 const FETCH_TIMEOUT_MS = 1_500
@@ -73,8 +70,7 @@ function ingestor(
 const never = () => new Promise<never>(() => {})
 
 async function start(ctx: { redisUrl: string; keys: Keys }, exchanges: ExchangeView[]) {
-  const gateway = await startGateway(ctx, { exchanges, fetchTimeoutMs: FETCH_TIMEOUT_MS })
-  cleanups.push(() => gateway.stop())
+  const gateway = await startReplica(ctx, { exchanges, fetchTimeoutMs: FETCH_TIMEOUT_MS })
   const get = async (path: string) => {
     const started = performance.now()
     const res = await fetch(`${gateway.url}${path}`)

@@ -1,28 +1,21 @@
-import { afterEach, describe, expect } from 'vitest'
+import { describe, expect } from 'vitest'
 import { publishRecords, type Keys } from '@takashi/bus'
 import { redisTest } from '@takashi/testing'
 import { append, liquidation, subscribers, type Appended } from './feed-helpers.ts'
 import {
   binanceView,
-  connect,
   noLiquidationsView,
   openInterest,
+  perTest,
   startGateway,
   trade,
   type RunningGateway,
   type TestClient,
 } from './helpers.ts'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function gatewayFor(ctx: { redisUrl: string; keys: Keys }): Promise<RunningGateway> {
-  const gateway = await startGateway(ctx, { exchanges: [binanceView, noLiquidationsView] })
-  cleanups.push(() => gateway.stop())
-  return gateway
-}
+const { cleanups, gateway: startReplica, client } = perTest()
+const gatewayFor = (ctx: { redisUrl: string; keys: Keys }) =>
+  startReplica(ctx, { exchanges: [binanceView, noLiquidationsView] })
 
 interface Mux extends TestClient {
   send(request: unknown): void
@@ -31,8 +24,7 @@ interface Mux extends TestClient {
 }
 
 async function mux(gateway: RunningGateway): Promise<Mux> {
-  const opened = await connect(`${gateway.wsUrl}/ws`)
-  cleanups.push(() => opened.ws.terminate())
+  const opened = await client(gateway, '/ws')
   return {
     ...opened,
     send: (request) =>

@@ -1,29 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { publishRecords, type Keys } from '@takashi/bus'
 import { startLocalRedis } from '@takashi/local-redis'
 import { redisTest as test } from '@takashi/testing'
 import type { GatewayOptions } from '../src/gateway.ts'
 import { trustedProxies } from '../src/access/client-address.ts'
-import { metricValue, openInterest, startGateway } from './helpers.ts'
+import { metricValue, openInterest, perTest } from './helpers.ts'
 
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const { cleanups, gateway: startReplica } = perTest()
+const replica = (
+  ctx: { redisUrl: string; keys: Keys },
+  rateLimitPerMinute: number,
+  overrides: Partial<GatewayOptions> = {}
+) => startReplica(ctx, { rateLimitPerMinute, now: () => NOW, ...overrides })
 
 /** 30 s into a minute window, so every request of a test falls in the same window. */
 const NOW = 1_700_000_010_000
 const PATH = '/binance/open-interest/BTCUSDT'
-
-async function replica(
-  ctx: { redisUrl: string; keys: Keys },
-  rateLimitPerMinute: number,
-  overrides: Partial<GatewayOptions> = {}
-) {
-  const gateway = await startGateway(ctx, { rateLimitPerMinute, now: () => NOW, ...overrides })
-  cleanups.push(() => gateway.stop())
-  return gateway
-}
 
 const status = async (url: string, headers: Record<string, string> = {}) =>
   (await fetch(url, { headers })).status

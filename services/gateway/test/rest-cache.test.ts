@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq'
-import { afterEach, describe, expect } from 'vitest'
+import { describe, expect } from 'vitest'
 import {
   createRedis,
   markCandlesFrom,
@@ -15,20 +15,13 @@ import {
   fundingRate,
   metricValue,
   openInterest,
-  startGateway,
+  perTest,
   type RunningGateway,
 } from './helpers.ts'
 
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function gatewayFor(ctx: { redisUrl: string; keys: Keys }, fetchTimeoutMs = 5_000) {
-  const gateway = await startGateway(ctx, { fetchTimeoutMs })
-  cleanups.push(() => gateway.stop())
-  return gateway
-}
+const { cleanups, gateway } = perTest()
+const gatewayFor = (ctx: { redisUrl: string; keys: Keys }, fetchTimeoutMs = 5_000) =>
+  gateway(ctx, { fetchTimeoutMs })
 
 /** A real BullMQ worker on the fetch queue, standing in for the Binance ingestor. */
 function ingestor(

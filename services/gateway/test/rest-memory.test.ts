@@ -1,5 +1,5 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
-import { afterEach, describe, expect } from 'vitest'
+import { describe, expect } from 'vitest'
 import {
   markCandlesFrom,
   publishRecords,
@@ -10,26 +10,18 @@ import {
 } from '@takashi/bus'
 import { redisTest } from '@takashi/testing'
 import type { GatewayOptions } from '../src/gateway.ts'
-import { candle, metricValue, openInterest, startGateway, type RunningGateway } from './helpers.ts'
+import { candle, metricValue, openInterest, perTest, type RunningGateway } from './helpers.ts'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const { gateway: startReplica } = perTest()
+// trusted for a minute: only the channel's messages can make an entry stale here
+const gatewayFor = (
+  ctx: { redisUrl: string; keys: Keys },
+  overrides: Partial<GatewayOptions> = {}
+) => startReplica(ctx, { restMemory: { maxAgeMs: 60_000 }, ...overrides })
 
 const SERIES = { exchange: 'binance', symbol: 'BTCUSDT', interval: '1m' } as const
 const T0 = 1_700_000_040_000
 const PATH = '/binance/ohlc/BTCUSDT/1m?limit=100'
-
-async function gatewayFor(
-  ctx: { redisUrl: string; keys: Keys },
-  overrides: Partial<GatewayOptions> = {}
-) {
-  // trusted for a minute: only the channel's messages can make an entry stale here
-  const gateway = await startGateway(ctx, { restMemory: { maxAgeMs: 60_000 }, ...overrides })
-  cleanups.push(() => gateway.stop())
-  return gateway
-}
 
 /** `count` closed 1m candles from T0, cached and marked contiguous, as an ingestor leaves them. */
 async function seedCandles(redis: Redis, keys: Keys, count: number) {

@@ -1,28 +1,17 @@
-import { afterEach, describe, expect } from 'vitest'
+import { describe, expect } from 'vitest'
 import type { Keys, Redis } from '@takashi/bus'
 import { redisTest } from '@takashi/testing'
 import { append, largeTrade, liquidation, subscribers, type Appended } from './feed-helpers.ts'
-import { connect, startGateway, type RunningGateway, type TestClient } from './helpers.ts'
+import { perTest, type RunningGateway } from './helpers.ts'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const { cleanups, gateway, client } = perTest()
 
 async function replicas(ctx: { redisUrl: string; keys: Keys }, count: number) {
   const started: RunningGateway[] = []
   for (let i = 0; i < count; i++) {
-    const gateway = await startGateway(ctx)
-    cleanups.push(() => gateway.stop())
-    started.push(gateway)
+    started.push(await gateway(ctx))
   }
   return started
-}
-
-async function client(gateway: RunningGateway, path: string): Promise<TestClient> {
-  const opened = await connect(`${gateway.wsUrl}${path}`)
-  cleanups.push(() => opened.ws.terminate())
-  return opened
 }
 
 /** Appends liquidations (BTCUSDT and ETHUSDT in turn) back to back until stopped. */

@@ -1,40 +1,20 @@
-import { afterEach, describe, expect } from 'vitest'
+import { describe, expect } from 'vitest'
 import { appendToFeed, publishRecords, type Keys } from '@takashi/bus'
 import { redisTest } from '@takashi/testing'
 import {
+  binanceView,
   candle,
   connect,
   metricValue,
   noLiquidationsView,
-  binanceView,
   openInterest,
+  perTest,
   refusedUpgrade,
   startGateway,
   trade,
-  type RunningGateway,
-  type TestClient,
 } from './helpers.ts'
-import type { GatewayOptions } from '../src/gateway.ts'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function gatewayFor(
-  ctx: { redisUrl: string; keys: Keys },
-  overrides: Partial<GatewayOptions> = {}
-) {
-  const gateway = await startGateway(ctx, overrides)
-  cleanups.push(() => gateway.stop())
-  return gateway
-}
-
-async function client(gateway: RunningGateway, path: string): Promise<TestClient> {
-  const opened = await connect(`${gateway.wsUrl}${path}`)
-  cleanups.push(() => opened.ws.terminate())
-  return opened
-}
+const { gateway: gatewayFor, client } = perTest()
 
 async function channels(redis: { pubsub(...args: string[]): Promise<unknown> }, keys: Keys) {
   return ((await redis.pubsub('CHANNELS', `${keys.prefix}:*`)) as string[]).sort()
