@@ -111,12 +111,24 @@ export function createFastPath(deps: {
   ) {
     const base = take ? { ...headersFor(req), ...rateHeaders(take) } : headersFor(req)
     const status = writePrepared(req, res, body, base)
-    metrics.cacheRequests.inc({ kind: hit.kind, result: 'memory' })
-    metrics.httpRequests.inc({ route: hit.route, status: String(status) })
-    metrics.httpDuration.observe(
-      { route: hit.route },
-      Number(process.hrtime.bigint() - started) / 1e9
-    )
+    const counted = countersOf(hit, status)
+    counted.memory.inc()
+    counted.requests.inc()
+    counted.duration.observe(Number(process.hrtime.bigint() - started) / 1e9)
+  }
+
+  // the labelled metric children of each route and status, looked up once
+  const counters = new Map<string, ReturnType<typeof makeCounters>>()
+  const makeCounters = (hit: Hit, status: number) => ({
+    memory: metrics.cacheRequests.labels({ kind: hit.kind, result: 'memory' }),
+    requests: metrics.httpRequests.labels({ route: hit.route, status: String(status) }),
+    duration: metrics.httpDuration.labels({ route: hit.route }),
+  })
+  function countersOf(hit: Hit, status: number) {
+    const key = `${hit.route} ${hit.kind} ${status}`
+    let found = counters.get(key)
+    if (found === undefined) counters.set(key, (found = makeCounters(hit, status)))
+    return found
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {

@@ -37,6 +37,21 @@ export function prepare(text: string): Prepared {
   }
 }
 
+// Accept-Encoding values repeat across requests: negotiate each once
+const negotiated = new Map<string, string | false>()
+
+function encodingFor(req: IncomingMessage): string | false {
+  const header = req.headers['accept-encoding']
+  if (header === undefined || header === '') return false
+  let encoding = negotiated.get(header)
+  if (encoding === undefined) {
+    if (negotiated.size > 1_000) negotiated.clear()
+    encoding = accepts(req).encodings(['br', 'gzip', 'identity'])
+    negotiated.set(header, encoding)
+  }
+  return encoding
+}
+
 /** True when `If-None-Match` names this ETag (or `*`). */
 function notModified(req: IncomingMessage, etag: string): boolean {
   const header = req.headers['if-none-match']
@@ -75,7 +90,7 @@ export function writePrepared(
   }
   let body = answer.body
   if (body.length > COMPRESS_ABOVE_BYTES) {
-    const encoding = accepts(req).encodings(['br', 'gzip', 'identity'])
+    const encoding = encodingFor(req)
     if (encoding === 'br' || encoding === 'gzip') {
       headers['content-encoding'] = encoding
       body = encoding === 'br' ? answer.brotli() : answer.gzip()
