@@ -62,6 +62,13 @@ export class FakeOkxClient extends SendTimedClient {
     if (this.keys.includes(okxKey(arg))) this.send({ arg, data }, now)
   }
 
+  /** OKX's error 60012 for a frame that is no request, quoting its start; false (not a ping). */
+  private invalidRequest(text: string, now: number, echo: { id?: string } = {}): false {
+    const msg = `Invalid request: ${text.slice(0, 100)}`
+    this.send({ ...echo, event: 'error', code: '60012', msg, connId: this.connId }, now)
+    return false
+  }
+
   /**
    * Answers a client text frame as OKX does: `ping` → `pong` (unless `answerPing` is false);
    * subscribe / unsubscribe → one ack per arg, or one error event for the first refused arg.
@@ -76,31 +83,12 @@ export class FakeOkxClient extends SendTimedClient {
     try {
       request = (JSON.parse(text) ?? {}) as typeof request
     } catch {
-      this.send(
-        {
-          event: 'error',
-          code: '60012',
-          msg: `Invalid request: ${text.slice(0, 100)}`,
-          connId: this.connId,
-        },
-        now
-      )
-      return false
+      return this.invalidRequest(text, now)
     }
     const { id, op, args } = request
     const echo = typeof id === 'string' ? { id } : {}
     if ((op !== 'subscribe' && op !== 'unsubscribe') || !Array.isArray(args)) {
-      this.send(
-        {
-          ...echo,
-          event: 'error',
-          code: '60012',
-          msg: `Invalid request: ${text.slice(0, 100)}`,
-          connId: this.connId,
-        },
-        now
-      )
-      return false
+      return this.invalidRequest(text, now, echo)
     }
     for (const arg of args) {
       const refused = refusal(arg, this.path)
