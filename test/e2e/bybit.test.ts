@@ -1,6 +1,8 @@
 import {
   adapterOf,
   closedAfter,
+  invalidFrames,
+  ingestorReconnects,
   getJson,
   listen,
   startVenueStack,
@@ -10,7 +12,7 @@ import {
 } from './helpers.ts'
 import { describe, expect } from 'vitest'
 import type { Keys, Redis } from '@takashi/bus'
-import { redisTest as test, metricValue } from '@takashi/testing'
+import { redisTest as test } from '@takashi/testing'
 import {
   bybitEvents,
   bybitKlineRow,
@@ -230,8 +232,7 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     expect(ours()[1]).toMatchObject({ volume: 1.5, quote_volume: 96007.5, trades: null })
 
     // a malformed frame is counted and dropped; the socket carries on
-    const invalid = () =>
-      metricValue(ingestorRegistry, 'takashi_ingestor_invalid_frames_total', { kind: 'invalid' })
+    const invalid = () => invalidFrames(ingestorRegistry)
     expect(await invalid()).toBe(0)
     fake.emitRaw('{"topic":"publicTrade.BTCUSDT","data":[{"T":')
     await expect.poll(invalid).toBe(1)
@@ -327,7 +328,7 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     const { fake, ws, ingestorRegistry } = await startStack(redis, keys, redisUrl)
     const trades = await listen(`${ws}/ws/bybit/BTCUSDT/trades`)
     await subscribed(redis, keys.liveChannel('trades', 'bybit', 'BTCUSDT'))
-    const reconnects = () => metricValue(ingestorRegistry, 'takashi_ingestor_reconnects_total')
+    const reconnects = () => ingestorReconnects(ingestorRegistry)
     expect(fake.connections().map((c) => c.topics)).toEqual([TOPICS])
 
     fake.answerPings(false)

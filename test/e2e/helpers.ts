@@ -3,7 +3,7 @@ import { Registry } from 'prom-client'
 import { createRedis, type Keys, type Redis } from '@takashi/bus'
 import { adapters, type ExchangeAdapter, type UrlEnv } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
-import { connectWs } from '@takashi/testing'
+import { connectWs, metricValue } from '@takashi/testing'
 import type { ExchangeId, Interval } from '@takashi/schemas'
 import {
   createAggregatorMetrics,
@@ -137,6 +137,18 @@ export async function startVenueStack<E extends UrlEnv>(options: {
   }
   return { ingestorRegistry, gateway: gateways[0]!, gateways }
 }
+
+/** Frames the ingestor counted as invalid (malformed or failing their schema). */
+export const invalidFrames = (ingestorRegistry: Registry) =>
+  metricValue(ingestorRegistry, 'takashi_ingestor_invalid_frames_total', { kind: 'invalid' })
+
+/** The ingestor's reconnects, of one connection (`public`, `business`) when given. */
+export const ingestorReconnects = (ingestorRegistry: Registry, connection?: string) =>
+  metricValue(
+    ingestorRegistry,
+    'takashi_ingestor_reconnects_total',
+    connection === undefined ? {} : { connection }
+  )
 
 /** The aggregator's OI monitor with its floor an hour away: a spike in a test is a record's own. */
 export async function startOiMonitor(options: {

@@ -1,6 +1,8 @@
 import {
   adapterOf,
   closedAfter,
+  invalidFrames,
+  ingestorReconnects,
   getJson,
   listen,
   startVenueStack,
@@ -223,15 +225,14 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
     })
 
     // the greeting on connect is not a bad frame; a malformed one is counted and not fatal
-    const invalid = () =>
-      metricValue(ingestorRegistry, 'takashi_ingestor_invalid_frames_total', { kind: 'invalid' })
+    const invalid = () => invalidFrames(ingestorRegistry)
     expect(await invalid()).toBe(0)
     fake.emitRaw('{"channel":"trades","data":[{"coin":"BTC","px":')
     await expect.poll(invalid).toBe(1)
     fake.emit('trades:BTC', [trade('B', '64001.0', '0.1', 105)])
     await expect.poll(() => trades.at(-1)?.trade_id).toBe('105')
     // pings were answered all along: no reconnect
-    const reconnects = () => metricValue(ingestorRegistry, 'takashi_ingestor_reconnects_total')
+    const reconnects = () => ingestorReconnects(ingestorRegistry)
     expect(await reconnects()).toBe(0)
     expect(fake.pingsReceived()).toBeGreaterThan(0)
   })
@@ -383,9 +384,8 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
     const { fake, ws, ingestorRegistry } = await startStack(redis, keys, redisUrl)
     const trades = await listen(`${ws}/ws/hyperliquid/BTCUSDT/trades`)
     await subscribed(redis, keys.liveChannel('trades', 'hyperliquid', 'BTCUSDT'))
-    const reconnects = () => metricValue(ingestorRegistry, 'takashi_ingestor_reconnects_total')
-    const invalid = () =>
-      metricValue(ingestorRegistry, 'takashi_ingestor_invalid_frames_total', { kind: 'invalid' })
+    const reconnects = () => ingestorReconnects(ingestorRegistry)
+    const invalid = () => invalidFrames(ingestorRegistry)
     expect(fake.connections()).toEqual([{ url: '/ws', subscriptions: SUBSCRIPTIONS }])
 
     // {"method":"ping"} goes unanswered: the missing {"channel":"pong"} replaces the socket

@@ -1,6 +1,8 @@
 import {
   adapterOf,
   closedAfter,
+  invalidFrames,
+  ingestorReconnects,
   getJson,
   listen,
   startVenueStack,
@@ -10,7 +12,7 @@ import {
 } from './helpers.ts'
 import { describe, expect } from 'vitest'
 import type { Keys, Redis } from '@takashi/bus'
-import { redisTest as test, metricValue } from '@takashi/testing'
+import { redisTest as test } from '@takashi/testing'
 import { okxEvents, startFakeOkx } from '@takashi/fakes/okx'
 
 const MINUTE = 60_000
@@ -200,8 +202,7 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
         [true, 64006, 1.5],
       ])
 
-    const invalid = () =>
-      metricValue(ingestorRegistry, 'takashi_ingestor_invalid_frames_total', { kind: 'invalid' })
+    const invalid = () => invalidFrames(ingestorRegistry)
     expect(await invalid()).toBe(0)
     fake.emitRaw('{"arg":{"channel":"trades","instId":"BTC-USDT-SWAP"},"data":[{"px":', 'public')
     await expect.poll(invalid).toBe(1)
@@ -246,8 +247,7 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
     redisUrl,
   }) => {
     const { fake, ingestorRegistry } = await startStack(redis, keys, redisUrl)
-    const reconnectsOf = (socket: string) => () =>
-      metricValue(ingestorRegistry, 'takashi_ingestor_reconnects_total', { connection: socket })
+    const reconnectsOf = (socket: string) => () => ingestorReconnects(ingestorRegistry, socket)
     const publicReconnects = reconnectsOf('public')
     const businessReconnects = reconnectsOf('business')
     const subscriptions = () =>
