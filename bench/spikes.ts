@@ -17,8 +17,7 @@ import {
   type OpenInterest,
   type SpikeTimeframe,
 } from '@takashi/schemas'
-import { createAggregatorMetrics } from '../services/aggregator/src/metrics.ts'
-import { createOiMonitor } from '../services/aggregator/src/oi-monitor.ts'
+import { createAggregatorMetrics, createOiMonitor } from '@takashi/aggregator'
 import {
   candleReadings,
   seedSeries,

@@ -5,13 +5,9 @@ import { adapters, type ExchangeAdapter, type UrlEnv } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import { connectWs, metricValue } from '@takashi/testing'
 import type { ExchangeId, Interval } from '@takashi/schemas'
-import {
-  createAggregatorMetrics,
-  createFeedConsumer,
-  createOiMonitor,
-} from '../../services/aggregator/src/index.ts'
-import { createGateway } from '../../services/gateway/src/index.ts'
-import { createIngestor, type IngestorDeps } from '../../services/ingestor/src/index.ts'
+import { createAggregatorMetrics, createFeedConsumer, createOiMonitor } from '@takashi/aggregator'
+import { createGateway } from '@takashi/gateway'
+import { createIngestor, type IngestorDeps } from '@takashi/ingestor'
 
 // Shared parts of the end-to-end tests: every test's servers, sockets and loops are closed after it.
 

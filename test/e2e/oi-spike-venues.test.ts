@@ -14,7 +14,7 @@ import { SPIKE_TIMEFRAMES, type ExchangeId } from '@takashi/schemas'
 import { redisTest as test } from '@takashi/testing'
 import { startFakeBybit } from '@takashi/fakes/bybit'
 import { okxEvents, startFakeOkx } from '@takashi/fakes/okx'
-import type { IngestorDeps } from '../../services/ingestor/src/index.ts'
+import type { IngestorDeps } from '@takashi/ingestor'
 
 /** Ingestor, monitor (floor an hour away) and gateway around a fake venue; its spikes heard. */
 async function startStack<E extends UrlEnv>(
