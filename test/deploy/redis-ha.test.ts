@@ -3,8 +3,17 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
+import { Redis } from 'ioredis'
 import { parse, parseAllDocuments, parseDocument } from 'yaml'
-import { directives, hasRedisServer, runStartScript, withRedisServer } from './redis-ha.ts'
+import {
+  directives,
+  hasRedisServer,
+  kubeletExpand,
+  runStartScript,
+  type ScriptRun,
+  TEST_REDIS_PASSWORD,
+  withRedisServer,
+} from './redis-ha.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
@@ -48,10 +57,20 @@ describe('deploy/compose/redis-ha.yml', () => {
       depends_on: { ...under.depends_on, ...service.depends_on },
     }
   }
-  // compose interpolation: `${X:-default}` takes its default here, `$$` is a literal `$`
+  // compose interpolation: `${X:-default}` takes its default here, `${X:?message}` (required,
+  // from .env) the test's value, `$$` is a literal `$`
+  const dotEnv: Record<string, string> = { REDIS_PASSWORD: TEST_REDIS_PASSWORD }
   const interpolate = (text: string) =>
-    text.replace(/\$\$|\$\{\w+:-([^}]*)\}/g, (match, fallback: string | undefined) =>
-      match === '$$' ? '$' : (fallback ?? '')
+    text.replace(
+      /\$\$|\$\{(\w+)(?::-([^}]*)|:\?[^}]*)\}/g,
+      (match, name: string | undefined, fallback: string | undefined) => {
+        if (match === '$$') return '$'
+        if (match.includes(':?')) {
+          expect(dotEnv, match).toHaveProperty(name!)
+          return dotEnv[name!]!
+        }
+        return fallback ?? ''
+      }
     )
   const script = (service: Service) => {
     const [sh, flag, text] = service.command ?? []
@@ -170,7 +189,13 @@ describe('deploy/compose/redis-ha.yml', () => {
       expect(sentinel.files['/data/sentinel.conf']).toContain('sentinel monitor')
       return
     }
-    await expectConfigsLoad(master, sentinel, ['/data/redis.conf'], '/data/sentinel.conf')
+    const replica = start('redis-replica')
+    await expectConfigsLoad(
+      { run: master, args: ['/data/redis.conf'] },
+      { run: replica, args: ['/data/redis.conf'] },
+      sentinel,
+      '/data/sentinel.conf'
+    )
   })
 
   test('the override is plain YAML and `docker compose config` accepts both files where it runs', () => {
@@ -268,16 +293,22 @@ describe('deploy/k8s/redis-ha', () => {
   })()
   const config = find(patches, 'ConfigMap', 'takashi-config')!.data!
 
+  // the Secret's value, as the kubelet gives it to both containers' env and their $(...) args
+  const secretEnv = { REDIS_PASSWORD: TEST_REDIS_PASSWORD }
   const startRedis = (hostname: string, sentinelAnswer?: string) =>
     runStartScript(redisContainer.command![2]!, {
       paths: ['/conf'],
-      args: [...redisContainer.command!.slice(3), ...(redisContainer.args ?? [])],
+      args: [...redisContainer.command!.slice(3), ...(redisContainer.args ?? [])].map((arg) =>
+        kubeletExpand(arg, secretEnv)
+      ),
+      env: secretEnv,
       hostname,
       ...(sentinelAnswer !== undefined && { sentinelAnswer }),
     })
   const startSentinel = (hostname: string, sentinelAnswer?: string) =>
     runStartScript(sentinelContainer.command![2]!, {
       paths: ['/conf'],
+      env: secretEnv,
       hostname,
       ...(sentinelAnswer !== undefined && { sentinelAnswer }),
     })
@@ -369,7 +400,9 @@ describe('deploy/k8s/redis-ha', () => {
     expect(first.exec).toEqual([
       'redis-server',
       '/conf/redis.conf',
-      ...redisBase.spec!.template!.spec.containers[0]!.args!,
+      ...redisBase.spec!.template!.spec.containers[0]!.args!.map((a) =>
+        kubeletExpand(a, secretEnv)
+      ),
     ])
     const rejoined = directives(
       startRedis('redis-0', 'redis-1.redis 6379').files['/conf/redis.conf']!
@@ -390,41 +423,104 @@ describe('deploy/k8s/redis-ha', () => {
       expect(sentinel.files['/conf/sentinel.conf']).toContain('sentinel monitor')
       return
     }
-    await expectConfigsLoad(master, sentinel, master.exec.slice(1), '/conf/sentinel.conf')
+    const replica = startRedis('redis-1')
+    await expectConfigsLoad(
+      { run: master, args: master.exec.slice(1) },
+      { run: replica, args: replica.exec.slice(1) },
+      sentinel,
+      '/conf/sentinel.conf'
+    )
   })
 })
 
 /**
- * Starts the generated master config (with `masterArgs`, container paths) in a real redis-server
- * and checks the persistence settings, then the generated Sentinel config pointed at that server
- * (the container's host name does not resolve here) and checks what the Sentinel monitors.
+ * Starts the generated master config (`args` after `redis-server`, container paths) in a real
+ * redis-server: it refuses clients without the password, lets the `takashi` user in but not to
+ * FLUSHALL, and keeps the persistence settings. The generated replica config, pointed at it (the
+ * containers' host names do not resolve here), replicates as the `replica` user, and the
+ * Sentinel config logs in as the `sentinel` user and reads the master's INFO.
  */
 async function expectConfigsLoad(
-  master: ReturnType<typeof runStartScript>,
-  sentinel: ReturnType<typeof runStartScript>,
-  masterArgs: string[],
+  master: { run: ScriptRun; args: string[] },
+  replica: { run: ScriptRun; args: string[] },
+  sentinel: ScriptRun,
   sentinelFile: string
 ) {
-  const local = (path: string) => (path.startsWith('/') ? join(master.dir, path) : path)
-  await withRedisServer(masterArgs.map(local), master.dir, async (redis) => {
-    for (const [key, value] of Object.entries(PERSISTENCE)) {
-      expect(((await redis.config('GET', key)) as string[])[1], key).toBe(value)
-    }
-    expect(((await redis.call('ROLE')) as string[])[0]).toBe('master')
-    const port = redis.options.port!
-    const file = join(sentinel.dir, sentinelFile)
-    const text = readFileSync(file, 'utf8').replace(
-      /^(sentinel monitor \S+) \S+ \d+/m,
-      `$1 127.0.0.1 ${port}`
-    )
+  const local = (run: ScriptRun) => (path: string) =>
+    path.startsWith('/') ? join(run.dir, path) : path
+  const takashi = { username: 'takashi', password: TEST_REDIS_PASSWORD }
+  // the test's own user on top of the generated ACL, for CONFIG GET
+  const tester = { username: 'tester', password: 'tester-only' }
+  const testerUser = ['--user', 'tester', 'on', `>${tester.password}`, '~*', '&*', '+@all']
+  const pointAt = (file: string, pattern: RegExp, port: number) => {
+    const text = readFileSync(file, 'utf8').replace(pattern, `$1 127.0.0.1 ${port}`)
     writeFileSync(file, text)
-    const [name] = directives(text).get('sentinel monitor')!.split(' ')
-    await withRedisServer([file, '--sentinel'], sentinel.dir, async (watcher) => {
-      const info = (await watcher.call('SENTINEL', 'master', name!)) as string[]
-      const field = (key: string) => info[info.indexOf(key) + 1]
-      expect(field('quorum')).toBe('2')
-      expect(field('port')).toBe(String(port))
-      expect(field('down-after-milliseconds')).toBe('5000')
-    })
-  })
+    return text
+  }
+  const args = [...master.args.map(local(master.run)), ...testerUser]
+  await withRedisServer(
+    args,
+    master.run.dir,
+    async (redis) => {
+      for (const [key, value] of Object.entries(PERSISTENCE)) {
+        expect(((await redis.call('CONFIG', 'GET', key)) as string[])[1], key).toBe(value)
+      }
+      const port = redis.options.port!
+      const client = (auth: object) => {
+        // no ready check: an anonymous one fails it (NOAUTH) and closes the connection
+        const connection = new Redis({
+          port,
+          ...auth,
+          lazyConnect: true,
+          enableReadyCheck: false,
+          retryStrategy: () => null,
+        })
+        connection.on('error', () => {})
+        return connection
+      }
+      const app = client(takashi)
+      await app.connect()
+      expect(((await app.call('ROLE')) as string[])[0]).toBe('master')
+      expect(await app.info('server')).toContain('redis_version')
+      await expect(app.call('FLUSHALL')).rejects.toThrow(/NOPERM/)
+      app.disconnect()
+      const anonymous = client({})
+      await anonymous.connect()
+      await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/)
+      anonymous.disconnect()
+
+      const replicaFile = replica.args.map(local(replica.run))[0]!
+      pointAt(replicaFile, /^(replicaof)(?: \S+ \d+)?$/m, port)
+      await withRedisServer(
+        [...replica.args.map(local(replica.run)), ...testerUser],
+        replica.run.dir,
+        async (copy) => {
+          await expect
+            .poll(() => copy.info('replication'), { timeout: 10_000 })
+            .toContain('master_link_status:up')
+        },
+        tester
+      )
+
+      const file = join(sentinel.dir, sentinelFile)
+      const text = pointAt(file, /^(sentinel monitor \S+) \S+ \d+/m, port)
+      const [name] = directives(text).get('sentinel monitor')!.split(' ')
+      await withRedisServer([file, '--sentinel'], sentinel.dir, async (watcher) => {
+        const master = async () => {
+          const info = (await watcher.call('SENTINEL', 'master', name!)) as string[]
+          return (key: string) => info[info.indexOf(key) + 1]
+        }
+        const field = await master()
+        expect(field('quorum')).toBe('2')
+        expect(field('port')).toBe(String(port))
+        expect(field('down-after-milliseconds')).toBe('5000')
+        // INFO needs a login: a Sentinel refused would never refresh it
+        await expect
+          .poll(async () => Number((await master())('info-refresh')), { timeout: 10_000 })
+          .toBeLessThan(10_000)
+        expect((await master())('flags')).toBe('master')
+      })
+    },
+    tester
+  )
 }

@@ -5,6 +5,13 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { freePorts } from '@takashi/local-redis'
 
+/** The Redis password the tests give the deploy files (REDIS_PASSWORD, the Secret's value). */
+export const TEST_REDIS_PASSWORD = 'test-only-0f1e2d3c4b5a'
+
+/** The kubelet's expansion of `$(NAME)` in a container's command and args from its env. */
+export const kubeletExpand = (value: string, env: Record<string, string>) =>
+  value.replace(/\$\((\w+)\)/g, (match, name: string) => env[name] ?? match)
+
 /** Whether a real redis-server is on this machine. */
 export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0
 
@@ -107,12 +114,13 @@ export function directives(conf: string): Map<string, string> {
 
 /**
  * Starts a real redis-server with `args` (a generated config file and what follows it) on a free
- * loopback port in `dir`, runs `check` against it and stops it.
+ * loopback port in `dir`, runs `check` against it, connected as `auth` if given, and stops it.
  */
 export async function withRedisServer<T>(
   args: string[],
   dir: string,
-  check: (redis: Redis) => Promise<T>
+  check: (redis: Redis) => Promise<T>,
+  auth: { username?: string; password?: string } = {}
 ): Promise<T> {
   const port = await freePorts(1)
   const child = spawn(
@@ -130,6 +138,7 @@ export async function withRedisServer<T>(
       const client = new Redis({
         port,
         host: '127.0.0.1',
+        ...auth,
         lazyConnect: true,
         retryStrategy: () => null,
       })
