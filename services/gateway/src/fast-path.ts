@@ -107,54 +107,63 @@ export function createFastPath(deps: {
     hit: Hit,
     body: Prepared,
     take: Take | null,
-    started: bigint
+    started: bigint,
+    source: 'memory' | 'hit'
   ) {
     const base = take ? { ...headersFor(req), ...rateHeaders(take) } : headersFor(req)
     const status = writePrepared(req, res, body, base)
-    const counted = countersOf(hit, status)
-    counted.memory.inc()
+    const counted = countersOf(hit, status, source)
+    counted.cache.inc()
     counted.requests.inc()
     counted.duration.observe(Number(process.hrtime.bigint() - started) / 1e9)
   }
 
   // the labelled metric children of each route and status, looked up once
   const counters = new Map<string, ReturnType<typeof makeCounters>>()
-  const makeCounters = (hit: Hit, status: number) => ({
-    memory: metrics.cacheRequests.labels({ kind: hit.kind, result: 'memory' }),
+  const makeCounters = (hit: Hit, status: number, source: 'memory' | 'hit') => ({
+    cache: metrics.cacheRequests.labels({ kind: hit.kind, result: source }),
     requests: metrics.httpRequests.labels({ route: hit.route, status: String(status) }),
     duration: metrics.httpDuration.labels({ route: hit.route }),
   })
-  function countersOf(hit: Hit, status: number) {
-    const key = `${hit.route} ${hit.kind} ${status}`
+  function countersOf(hit: Hit, status: number, source: 'memory' | 'hit') {
+    const key = `${hit.route} ${hit.kind} ${status} ${source}`
     let found = counters.get(key)
-    if (found === undefined) counters.set(key, (found = makeCounters(hit, status)))
+    if (found === undefined) counters.set(key, (found = makeCounters(hit, status, source)))
     return found
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint()
     let hit: Hit | null = null
-    let body: Prepared | undefined
     if (req.method === 'GET' && !deps.drain.draining) {
       try {
         hit = hitOf(catalog, req.url ?? '/')
       } catch {
         hit = null // an unknown name: express answers the error
       }
-      body = hit === null ? undefined : hotCache.peek(hit.key)
     }
-    const client = hit && body ? safeIdentify(access, req) : null
-    if (hit === null || body === undefined || client === null) return deps.app(req, res)
-    if (client.restPerMinute <= 0) return answer(req, res, hit, body, null, started)
-    const take = access.take(client)
-    const settle = (result: Take) => {
-      if (result.allowed) return answer(req, res, hit, body, result, started)
-      // the app renders the refusal, counting nothing twice
-      access.markTaken(req, result)
-      deps.app(req, res)
+    const found = hit === null ? null : hotCache.peek(hit.key)
+    const client = found === null ? null : safeIdentify(access, req)
+    if (hit === null || found === null || client === null) return deps.app(req, res)
+
+    const proceed = (body: Prepared, source: 'memory' | 'hit') => {
+      if (client.restPerMinute <= 0) return answer(req, res, hit, body, null, started, source)
+      const take = access.take(client)
+      const settle = (result: Take) => {
+        if (result.allowed) return answer(req, res, hit, body, result, started, source)
+        // the app renders the refusal, counting nothing twice
+        access.markTaken(req, result)
+        deps.app(req, res)
+      }
+      if (take instanceof Promise) take.then(settle, () => deps.app(req, res))
+      else settle(take)
     }
-    if (take instanceof Promise) take.then(settle, () => deps.app(req, res))
-    else settle(take)
+    if (!(found instanceof Promise)) return proceed(found, 'memory')
+    // the entry is being read again (its channel spoke): wait for that read, not a new one
+    found.then(
+      (read) => (read.kept ? proceed(read.answer, 'hit') : deps.app(req, res)),
+      () => deps.app(req, res)
+    )
   }
 }
 

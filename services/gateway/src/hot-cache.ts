@@ -5,12 +5,23 @@ import type { GatewayMetrics } from './metrics.ts'
 import { prepare, type Prepared } from './prepared.ts'
 import { createSubscriptions } from './ws/subscriptions.ts'
 
+/** The Redis read behind an entry: its text, and whether it may be kept (a covered window). */
+export type Load = () => Promise<{ text: string; keep: boolean }>
+
+export interface Read {
+  answer: Prepared
+  fromMemory: boolean
+  kept: boolean
+}
+
 interface Entry {
   answer: Prepared
   channel: string
+  load: Load
   /** the channel's version when the read that made it started */
   version: number
   at: number
+  usedAt: number
 }
 
 interface Watcher {
@@ -32,13 +43,17 @@ export interface HotCacheOptions {
   now?: () => number
 }
 
+/** An entry asked for within this is read again as soon as it goes stale. */
+const IN_USE_MS = 2_000
+
 /**
  * The replica's memory of hot REST answers (latest candle windows, latest open interest and
  * funding), each exactly the text Redis gave, prepared for sending. An entry is valid while no
- * message came on its channel since the read that made it began: every write of those keys
+ * message came on its channel since the read that made it began: every live write of those keys
  * publishes on that channel in the same transaction, so an answer from memory is byte for byte
- * what Redis would give. Entries go when their channel speaks, when the subscription breaks,
- * after `maxAgeMs`, or least recently used beyond `maxBytes`.
+ * what Redis holds. Entries in use are read again as soon as their channel speaks or half their
+ * `maxAgeMs` has passed, so busy answers are always ready; entries go when the subscription
+ * breaks, after `maxAgeMs`, or least recently used beyond `maxBytes`.
  */
 export function createHotCache(options: HotCacheOptions) {
   const { subscriber, log, metrics } = options
@@ -47,11 +62,8 @@ export function createHotCache(options: HotCacheOptions) {
   const versions = new Map<string, number>()
   const watchers = new Map<string, Watcher>()
   const keysOf = new Map<string, Set<string>>()
-  // reads in flight: the requests that find an entry stale at once share one Redis read
-  const loading = new Map<
-    string,
-    Promise<{ answer: Prepared; fromMemory: boolean; kept: boolean }>
-  >()
+  // reads in flight: requests for an entry being read wait for that read instead of another
+  const loading = new Map<string, Promise<Read>>()
   let live = false
 
   const subscriptions = createSubscriptions<Watcher>({
@@ -72,6 +84,10 @@ export function createHotCache(options: HotCacheOptions) {
   subscriber.on('messageBuffer', (channel: Buffer) => {
     const name = channel.toString()
     versions.set(name, (versions.get(name) ?? 0) + 1)
+    for (const key of keysOf.get(name) ?? []) {
+      const entry = entries.peek(key)
+      if (entry && now() - entry.usedAt < IN_USE_MS) refresh(key, entry)
+    }
   })
 
   const entries: LRUCache<string, Entry> = new LRUCache<string, Entry>({
@@ -101,53 +117,16 @@ export function createHotCache(options: HotCacheOptions) {
     return subscriptions.whenSubscribed(channel)
   }
 
-  function fresh(entry: Entry | undefined): entry is Entry {
+  function fresh(entry: Entry | undefined, at: number): entry is Entry {
     return (
       entry !== undefined &&
       live &&
       entry.version === (versions.get(entry.channel) ?? 0) &&
-      now() - entry.at < maxAgeMs
+      at - entry.at < maxAgeMs
     )
   }
 
-  return {
-    /** The remembered answer of `key`, if it is still what Redis holds; no I/O. */
-    peek(key: string): Prepared | undefined {
-      const entry = entries.get(key)
-      return fresh(entry) ? entry.answer : undefined
-    },
-
-    /**
-     * Reads `key` through `load` (the Redis read) and remembers the text when `load` says it may
-     * be kept and no message came on `channel` meanwhile. Answers from memory when it can.
-     */
-    async read(
-      key: string,
-      channel: string,
-      load: () => Promise<{ text: string; keep: boolean }>
-    ): Promise<{ answer: Prepared; fromMemory: boolean; kept: boolean }> {
-      const entry = entries.get(key)
-      if (fresh(entry)) return { answer: entry.answer, fromMemory: true, kept: true }
-      const pending = loading.get(key)
-      if (pending) return pending
-      const read = readThrough(key, channel, load).finally(() => loading.delete(key))
-      loading.set(key, read)
-      return read
-    },
-
-    get size(): number {
-      return entries.size
-    },
-    get bytes(): number {
-      return entries.calculatedSize
-    },
-  }
-
-  async function readThrough(
-    key: string,
-    channel: string,
-    load: () => Promise<{ text: string; keep: boolean }>
-  ): Promise<{ answer: Prepared; fromMemory: boolean; kept: boolean }> {
+  async function readThrough(key: string, channel: string, load: Load): Promise<Read> {
     // subscribed before the read: a write after it is heard and drops what it read
     await watch(channel)
     const version = versions.get(channel) ?? 0
@@ -159,10 +138,64 @@ export function createHotCache(options: HotCacheOptions) {
       let keys = keysOf.get(channel)
       if (!keys) keysOf.set(channel, (keys = new Set()))
       keys.add(key)
-      entries.set(key, { answer, channel, version, at })
+      entries.set(key, { answer, channel, load, version, at, usedAt: at })
       metrics.restMemoryBytes.set(entries.calculatedSize)
     }
     return { answer, fromMemory: false, kept: loaded.keep }
+  }
+
+  function start(key: string, channel: string, load: Load): Promise<Read> {
+    let read = loading.get(key)
+    if (read === undefined) {
+      read = readThrough(key, channel, load).finally(() => loading.delete(key))
+      loading.set(key, read)
+    }
+    return read
+  }
+
+  /** Reads an entry in use again in the background; a failure leaves it to expire. */
+  function refresh(key: string, entry: Entry): void {
+    start(key, entry.channel, entry.load).catch((err: unknown) =>
+      log.debug({ err, key }, 'refresh of a REST answer in memory failed')
+    )
+  }
+
+  return {
+    /**
+     * The remembered answer of `key` if it is still what Redis holds, without I/O; an answer
+     * being read is returned as that read (null when there is neither).
+     */
+    peek(key: string): Prepared | Promise<Read> | null {
+      const at = now()
+      const entry = entries.get(key)
+      if (fresh(entry, at)) {
+        entry.usedAt = at
+        if (at - entry.at >= maxAgeMs / 2) refresh(key, entry)
+        return entry.answer
+      }
+      return loading.get(key) ?? null
+    },
+
+    /**
+     * Reads `key` through `load` (the Redis read) and remembers the text when `load` says it may
+     * be kept and no message came on `channel` meanwhile. Answers from memory when it can.
+     */
+    async read(key: string, channel: string, load: Load): Promise<Read> {
+      const at = now()
+      const entry = entries.get(key)
+      if (fresh(entry, at)) {
+        entry.usedAt = at
+        return { answer: entry.answer, fromMemory: true, kept: true }
+      }
+      return start(key, channel, load)
+    },
+
+    get size(): number {
+      return entries.size
+    },
+    get bytes(): number {
+      return entries.calculatedSize
+    },
   }
 }
 
