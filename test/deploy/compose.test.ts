@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { parse, parseDocument } from 'yaml'
 import { EXCHANGE_IDS } from '@takashi/schemas'
-import { trustedProxies } from '../../services/gateway/src/access/client-address.ts'
+import { trustedProxies } from '@takashi/gateway'
 import { readDashboards } from './dashboards.ts'
 import { readDockerfile } from './dockerfile.ts'
 

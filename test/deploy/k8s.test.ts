@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import { EXCHANGE_IDS } from '@takashi/schemas'
-import { trustedProxies } from '../../services/gateway/src/access/client-address.ts'
+import { trustedProxies } from '@takashi/gateway'
 
 const DIR = new URL('../../deploy/k8s/', import.meta.url)
 

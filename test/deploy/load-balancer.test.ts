@@ -6,7 +6,7 @@ import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import type { LargeTrade } from '@takashi/schemas'
 import { connectWs, largeTrade, redisTest as test, metricValue } from '@takashi/testing'
-import { createGateway } from '../../services/gateway/src/index.ts'
+import { createGateway } from '@takashi/gateway'
 import { renderNginxConfig, startNginx } from './nginx.ts'
 
 const cleanups: (() => Promise<unknown> | void)[] = []

@@ -4,7 +4,7 @@ import { createKeys } from '@takashi/bus'
 import { startLocalRedis } from '@takashi/local-redis'
 import { adapters } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
-import { createGateway } from '../../services/gateway/src/index.ts'
+import { createGateway } from '@takashi/gateway'
 
 const statusOf = (url: string) =>
   fetch(url).then(
