@@ -36,6 +36,8 @@ async function startReplica(
     intervals: ['1m'],
     fetchTimeoutMs: 3_000,
     rateLimitPerMinute,
+    // counted per wall-clock minute: held 30 s into one, so no boundary falls inside a test
+    now: () => 1_700_000_010_000,
   })
   const port = await gateway.listen(0)
   let stopped: Promise<void> | undefined

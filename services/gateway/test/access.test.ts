@@ -8,6 +8,9 @@ import { connect, openInterest, perTest, refusedUpgrade, type TestClient } from 
 const { cleanups, gateway: replica } = perTest()
 
 const PATH = '/binance/open-interest/BTCUSDT'
+// the REST limit counts per wall-clock minute: tests that count requests hold their gateway's
+// clock 30 s into a minute, so a window boundary never falls between two of their requests
+const NOW = () => 1_700_000_010_000
 
 const status = async (url: string, headers: Record<string, string> = {}) =>
   (await fetch(url, { headers })).status
@@ -47,7 +50,7 @@ describe('CORS and security headers', () => {
   }) => {
     const ctx = { redis, keys, redisUrl }
     await publishRecords(ctx.redis, ctx.keys, [{ kind: 'open_interest', record: openInterest() }])
-    const gateway = await replica(ctx, { rateLimitPerMinute: 1 })
+    const gateway = await replica(ctx, { rateLimitPerMinute: 1, now: NOW })
     const origin = { origin: 'https://desk.example.com' }
     for (const [path, expected] of [
       [PATH, 200],
@@ -163,7 +166,7 @@ describe('API keys', () => {
   }) => {
     const ctx = { redis, keys, redisUrl }
     await publishRecords(ctx.redis, ctx.keys, [{ kind: 'open_interest', record: openInterest() }])
-    const gateway = await replica(ctx, { apiKeys: 'optional', rateLimitPerMinute: 2 })
+    const gateway = await replica(ctx, { apiKeys: 'optional', rateLimitPerMinute: 2, now: NOW })
     const created = await createKeyStore(ctx.redis, ctx.keys).create({ name: 'bot', rpm: 4 })
     const withKey = { 'x-api-key': created.key }
     expect(await status(`${gateway.url}${PATH}`)).toBe(200)
@@ -188,7 +191,7 @@ describe('limits across replicas', () => {
   test('a request that asks the exchange costs 10', async ({ redis, keys, redisUrl }) => {
     const ctx = { redis, keys, redisUrl }
     // no ingestor answers: the miss waits for its fetch job and times out, but it was charged
-    const gateway = await replica(ctx, { rateLimitPerMinute: 12, fetchTimeoutMs: 200 })
+    const gateway = await replica(ctx, { rateLimitPerMinute: 12, fetchTimeoutMs: 200, now: NOW })
     const miss = await fetch(`${gateway.url}${PATH}`)
     expect(miss.status).toBe(504)
     const after = await fetch(`${gateway.url}/`)

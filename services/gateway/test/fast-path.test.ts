@@ -10,6 +10,9 @@ afterEach(async () => {
 })
 
 const T0 = 1_700_000_040_000
+// the REST limit counts per wall-clock minute: the gateway's clock is held 30 s into one, so a
+// window boundary never falls between the requests a test counts
+const NOW = () => 1_700_000_010_000
 const OHLC = '/binance/ohlc/BTCUSDT/1m?limit=100'
 const OI = '/binance/open-interest/BTCUSDT'
 
@@ -51,7 +54,7 @@ describe('answers from memory in front of the router', () => {
       await seed(redis, keys)
       const gateway = await gatewayFor(
         { redisUrl, keys },
-        { corsOrigins: ['https://desk.example.com'], rateLimitPerMinute: 1_000 }
+        { corsOrigins: ['https://desk.example.com'], rateLimitPerMinute: 1_000, now: NOW }
       )
       for (const [path, headers] of [
         [OHLC, {}],
@@ -98,7 +101,7 @@ describe('answers from memory in front of the router', () => {
     'keep the client limit, and refusals and errors are the app answers',
     async ({ redis, keys, redisUrl }) => {
       await seed(redis, keys)
-      const gateway = await gatewayFor({ redisUrl, keys }, { rateLimitPerMinute: 3 })
+      const gateway = await gatewayFor({ redisUrl, keys }, { rateLimitPerMinute: 3, now: NOW })
       const statuses = []
       for (let i = 0; i < 4; i++) statuses.push((await answerOf(gateway, OHLC)).status)
       expect(statuses).toEqual([200, 200, 200, 429])
