@@ -118,6 +118,23 @@ export function createFastPath(deps: {
     counted.duration.observe(Number(process.hrtime.bigint() - started) / 1e9)
   }
 
+  // the few URLs dashboards poll come again and again: each is parsed and checked once (the
+  // catalog does not change while the gateway runs)
+  const hits = new Map<string, Hit | null>()
+  function hitFor(url: string): Hit | null {
+    let hit = hits.get(url)
+    if (hit === undefined) {
+      try {
+        hit = hitOf(catalog, url)
+      } catch {
+        hit = null // an unknown name: express answers the error
+      }
+      if (hits.size > 10_000) hits.clear()
+      hits.set(url, hit)
+    }
+    return hit
+  }
+
   // the labelled metric children of each route and status, looked up once
   const counters = new Map<string, ReturnType<typeof makeCounters>>()
   const makeCounters = (hit: Hit, status: number, source: 'memory' | 'hit') => ({
@@ -135,13 +152,7 @@ export function createFastPath(deps: {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint()
     let hit: Hit | null = null
-    if (req.method === 'GET' && !deps.drain.draining) {
-      try {
-        hit = hitOf(catalog, req.url ?? '/')
-      } catch {
-        hit = null // an unknown name: express answers the error
-      }
-    }
+    if (req.method === 'GET' && !deps.drain.draining) hit = hitFor(req.url ?? '/')
     const found = hit === null ? null : hotCache.peek(hit.key)
     const client = found === null ? null : safeIdentify(access, req)
     if (hit === null || found === null || client === null) return deps.app(req, res)

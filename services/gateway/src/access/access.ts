@@ -53,8 +53,19 @@ export function createAccess(deps: {
   const { mode, keyCache, limits, counter } = deps
   const scope = new AsyncLocalStorage<RequestScope>()
 
+  // a client's address comes back with each of its requests: its identity is made once
+  const identities = new Map<string, string>()
+  function identityOf(address: string): string {
+    let id = identities.get(address)
+    if (id === undefined) {
+      if (identities.size > 10_000) identities.clear()
+      identities.set(address, (id = addressIdentity(address)))
+    }
+    return id
+  }
+
   function byAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>): Client {
-    const id = addressIdentity(deps.clientAddress(req))
+    const id = identityOf(deps.clientAddress(req))
     return {
       id,
       keyId: null,
