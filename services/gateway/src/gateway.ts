@@ -186,6 +186,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     wsConnections,
     corsOrigins,
     messagesPerSecond: options.wsMessagesPerSecond ?? 20,
+    now,
     maxClients: options.ws?.maxClients,
     stopping: () => drain.draining,
   })

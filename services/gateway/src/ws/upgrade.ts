@@ -29,6 +29,8 @@ export interface UpgradeOptions {
   maxPayloadBytes?: number
   /** true while the gateway stops: new upgrades are refused so clients go to another replica */
   stopping?: () => boolean
+  /** the clock of the replay allowance's minutes; default Date.now */
+  now?: () => number
 }
 
 /** Answers a refused upgrade with a plain HTTP response carrying the JSON error, then closes. */
@@ -71,7 +73,7 @@ export function handleUpgrades(options: UpgradeOptions): {
 } {
   const { server, hub, resolveStream, log, access } = options
   const maxClients = options.maxClients ?? 10_000
-  const replays = createFixedWindows(REPLAYS_PER_MINUTE, 60_000)
+  const replays = createFixedWindows(REPLAYS_PER_MINUTE, 60_000, options.now)
   const byKey = new Map<string, Set<WebSocket>>()
   const wss = new WebSocketServer({
     noServer: true,
