@@ -40,12 +40,30 @@ async function startStack<E extends UrlEnv>(
   return spikes
 }
 
-/** Resolves the exchange time of the reading every OI series judged last, once it is `value`. */
-async function judgedValue(redis: Redis, keys: Keys, exchange: ExchangeId, value: number) {
+/**
+ * Resolves the exchange time of the reading every OI series judged last, once it is `value`.
+ * `nudge` repeats the venue's reading while waiting, as the venue itself does: a series whose
+ * history could not be fetched yet is judged at the next reading.
+ */
+async function judgedValue(
+  redis: Redis,
+  keys: Keys,
+  exchange: ExchangeId,
+  value: number,
+  nudge: () => void = () => {}
+) {
   const times = new Set<string | null>()
   for (const tf of SPIKE_TIMEFRAMES) {
     const key = keys.spikeState(exchange, 'BTCUSDT', tf, 'open_interest')
-    await expect.poll(() => redis.hget(key, 'open_value'), { timeout: 20_000 }).toBe(String(value))
+    await expect
+      .poll(
+        () => {
+          nudge()
+          return redis.hget(key, 'open_value')
+        },
+        { timeout: 20_000 }
+      )
+      .toBe(String(value))
     times.add(await redis.hget(key, 'open_at'))
   }
   expect(times.size).toBe(1)
@@ -148,7 +166,8 @@ describe('a mid-period OI jump on Bybit and OKX reaches /ws/oi-spikes', () => {
         { timeout: 20_000 }
       )
       .toBe(1)
-    expect(await judgedValue(redis, keys, 'okx', 1010)).toBe(now)
+    const calm = () => fake.emit({ channel: 'open-interest', instId: BTC }, frame(1010, now))
+    expect(await judgedValue(redis, keys, 'okx', 1010, calm)).toBe(now)
     expect(spikes).toEqual([])
 
     const at = Date.now()
