@@ -43,6 +43,10 @@ export function createKeys(prefix = 'takashi') {
     candlesFrom: (ex: ExchangeId, sym: string, iv: Interval) => `${p}:ohlc-from:${ex}:${sym}:${iv}`,
     /** string (TTL): the latest OI or funding record */
     latest: (kind: LatestKind, ex: ExchangeId, sym: string) => `${p}:latest:${kind}:${ex}:${sym}`,
+    /** string (JSON): the symbols an exchange's ingestor serves now (see universe.ts) */
+    universe: (ex: ExchangeId) => `${p}:universe:${ex}`,
+    /** pub/sub: an exchange id, published each time that exchange's universe changed */
+    universeChannel: `${p}:universe-changed`,
     /** hash (TTL): stream name → last message time (ms) of an exchange's ingestor */
     heartbeat: (ex: ExchangeId) => `${p}:heartbeat:${ex}`,
     /** string counter (TTL): REST weight spent by an exchange in one window */

@@ -9,6 +9,8 @@ import {
   readFeedAfter,
   readFeedNewest,
   readLatest,
+  readUniverse,
+  writeUniverse,
 } from '../src/index.ts'
 
 const candle = (minute: number, closed = true): Ohlc =>
@@ -123,5 +125,26 @@ describe('feeds', () => {
     await expect.poll(() => heard.length).toBe(2)
     expect(heard).toEqual(history.map((e) => e.body))
     sub.disconnect()
+  })
+})
+
+describe('universe', () => {
+  test('stores the sorted symbols and announces the change', async ({ redis, keys }) => {
+    expect(await readUniverse(redis, keys, 'okx')).toBeNull()
+    const listener = redis.duplicate()
+    const announced: string[] = []
+    listener.on('message', (_channel: string, exchange: string) => announced.push(exchange))
+    await listener.subscribe(keys.universeChannel)
+    try {
+      await writeUniverse(redis, keys, 'okx', ['SOLUSDT', 'BTCUSDT', 'SOLUSDT'], 1_000)
+      expect(await readUniverse(redis, keys, 'okx')).toEqual({
+        exchange: 'okx',
+        symbols: ['BTCUSDT', 'SOLUSDT'],
+        updated_at: 1_000,
+      })
+      await expect.poll(() => announced).toEqual(['okx'])
+    } finally {
+      listener.disconnect()
+    }
   })
 })

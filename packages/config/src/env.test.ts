@@ -54,6 +54,21 @@ describe('parseEnv', () => {
     expect(problems.find((line) => line.startsWith('PORT'))).toContain('"abc"')
   })
 
+  test('SYMBOLS is a list of canonical symbols or `all`', () => {
+    const parse = (SYMBOLS: string) => parseEnv({ SYMBOLS: sharedEnv.SYMBOLS }, { SYMBOLS })
+    expect(parse('all')).toEqual({ ok: true, value: { SYMBOLS: 'all' } })
+    expect(parse(' ALL ')).toEqual({ ok: true, value: { SYMBOLS: 'all' } })
+    expect(parse('SOLUSDT, BTCUSDT,SOLUSDT')).toEqual({
+      ok: true,
+      value: { SYMBOLS: ['SOLUSDT', 'BTCUSDT'] },
+    })
+    const bad = parse('BTCUSDT,btc-usd')
+    expect(bad.ok).toBe(false)
+    expect(bad.ok ? '' : bad.problems.join('\n')).toMatch(
+      /^SYMBOLS: .*canonical symbols like BTCUSDT/
+    )
+  })
+
   test('an empty variable counts as unset', () => {
     const result = parseEnv({ PORT: sharedEnv.PORT, X: z.string().optional() }, { PORT: '' })
     expect(result).toEqual({ ok: true, value: { PORT: 8080, X: undefined } })

@@ -19,6 +19,22 @@ const canonicalSymbol = z
   .string()
   .regex(/^[A-Z0-9]{2,20}(USDT|USDC|USD)$/, 'expected canonical symbols like BTCUSDT')
 
+/**
+ * `SYMBOLS`: a comma list of canonical symbols, or `all` — every USDT-margined linear perpetual
+ * each exchange lists as trading, learnt from its instrument list and refreshed while running.
+ */
+export type SymbolsSetting = 'all' | string[]
+
+const symbolList = csv(canonicalSymbol)
+
+export const symbolsSetting = z.string().transform((text, ctx): SymbolsSetting => {
+  if (text.trim().toLowerCase() === 'all') return 'all'
+  const list = symbolList.safeParse(text)
+  if (list.success) return list.data
+  for (const issue of list.error.issues) ctx.addIssue({ code: 'custom', message: issue.message })
+  return z.NEVER
+})
+
 /** A URL kept exactly as written (plain http:// and ws:// too), without a trailing slash. */
 export const exactUrl = z
   .string()
@@ -63,7 +79,7 @@ export const sharedEnv = {
   REDIS_URL: redisUrl,
   LOG_LEVEL: logLevel,
   EXCHANGES: csv(z.enum(EXCHANGE_IDS)).default([...EXCHANGE_IDS]),
-  SYMBOLS: csv(canonicalSymbol).default(['BTCUSDT', 'ETHUSDT']),
+  SYMBOLS: symbolsSetting.default(['BTCUSDT', 'ETHUSDT']),
   OHLC_INTERVALS: csv(z.enum(INTERVALS)).default(['1m', '5m', '15m', '1h']),
   LARGE_TRADE_MIN_USD: nonNegative.default(100_000),
   LIQUIDATION_MIN_USD: nonNegative.default(0),
@@ -76,3 +92,10 @@ export const sharedEnv = {
 export const exchangeUrlEnv = Object.fromEntries(
   Object.entries(EXCHANGE_URL_DEFAULTS).map(([name, url]) => [name, exactUrl.default(url)])
 ) as { [K in ExchangeUrlName]: z.ZodDefault<typeof exactUrl> }
+
+/** For a process that cannot serve `SYMBOLS=all` yet: exits with a message saying so. */
+export function symbolListOrExit(setting: SymbolsSetting, processName: string): string[] {
+  if (setting !== 'all') return setting
+  process.stderr.write(`SYMBOLS: "all" is not supported by the ${processName} yet\n`)
+  process.exit(2)
+}

@@ -1,3 +1,4 @@
+import { symbolListOrExit } from '@takashi/config'
 import { createKeys } from '@takashi/bus'
 import { createLogger, createRegistry, onShutdown, serveMetrics } from '@takashi/observability'
 import { createAggregator } from './aggregator.ts'
@@ -11,7 +12,7 @@ const aggregator = createAggregator({
   log,
   registry,
   exchanges: env.EXCHANGES,
-  symbols: env.SYMBOLS,
+  symbols: symbolListOrExit(env.SYMBOLS, 'aggregator'),
   floors: { largeTradeMinUsd: env.LARGE_TRADE_MIN_USD, liquidationMinUsd: env.LIQUIDATION_MIN_USD },
   pollMs: env.OI_MONITOR_POLL_MS,
 })

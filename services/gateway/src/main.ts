@@ -1,3 +1,4 @@
+import { symbolListOrExit } from '@takashi/config'
 import { createKeys } from '@takashi/bus'
 import { adapters, type ExchangeAdapter } from '@takashi/exchanges'
 import { createLogger, createRegistry, onShutdown } from '@takashi/observability'
@@ -18,7 +19,7 @@ const gateway = createGateway({
   log,
   registry: createRegistry('gateway'),
   exchanges,
-  symbols: env.SYMBOLS,
+  symbols: symbolListOrExit(env.SYMBOLS, 'gateway'),
   intervals: env.OHLC_INTERVALS,
   fetchTimeoutMs: env.FETCH_TIMEOUT_MS,
   rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,

@@ -1,3 +1,4 @@
+import { symbolListOrExit } from '@takashi/config'
 import { createKeys, createRedis } from '@takashi/bus'
 import { adapters, urlsFrom, type ExchangeAdapter } from '@takashi/exchanges'
 import {
@@ -33,7 +34,7 @@ logConnectionErrors(redis, log, 'redis connection error')
 const ingestor = createIngestor({
   adapter,
   urls: urlsFrom(adapter.urlEnv, exchangeUrls),
-  symbols: env.SYMBOLS,
+  symbols: symbolListOrExit(env.SYMBOLS, 'ingestor'),
   intervals,
   largeTradeMinUsd: env.LARGE_TRADE_MIN_USD,
   redis,

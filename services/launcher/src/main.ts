@@ -1,3 +1,4 @@
+import { symbolListOrExit } from '@takashi/config'
 import { fileURLToPath } from 'node:url'
 import { hasRedisServer, startLocalRedis, type LocalRedis } from '@takashi/local-redis'
 import { adapters } from '@takashi/exchanges'
@@ -53,7 +54,7 @@ let runnable = new Set(Object.keys(adapters) as ExchangeId[])
 if (demo) {
   const simulation = await startSimulation({
     exchanges: env.EXCHANGES,
-    symbols: env.SYMBOLS,
+    symbols: symbolListOrExit(env.SYMBOLS, 'simulator'),
     // every interval, so REST answers any interval a client asks for, not only the streamed ones
     intervals: INTERVALS,
     basePort: env.SIMULATOR_PORT,
@@ -80,7 +81,7 @@ process.stdout.write(`${formatTable(processes, env.PORT)}\n`)
 const stack = supervise(processes, { root, env: childEnv, log })
 supervisors.push(stack)
 if (demo) {
-  const symbol = env.SYMBOLS[0] ?? 'BTCUSDT'
+  const symbol = env.SYMBOLS === 'all' ? 'BTCUSDT' : (env.SYMBOLS[0] ?? 'BTCUSDT')
   log(`try: curl localhost:${env.PORT}/binance/ohlc/${symbol}/1m?limit=5`)
   log(`     websocat ws://localhost:${env.PORT}/ws/binance/${symbol}/trades`)
 }
