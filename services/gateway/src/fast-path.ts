@@ -110,8 +110,8 @@ export function createFastPath(deps: {
     started: bigint,
     source: 'memory' | 'hit'
   ) {
-    const base = take ? { ...headersFor(req), ...rateHeaders(take) } : headersFor(req)
-    const status = writePrepared(req, res, body, base)
+    const own = take ? rateHeaders(take) : undefined
+    const status = writePrepared(req, res, body, headersFor(req), own)
     const counted = countersOf(hit, status, source)
     counted.cache.inc()
     counted.requests.inc()

@@ -136,7 +136,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     keys,
     log,
     timeoutMs: options.fetchTimeoutMs,
-    beforeFetch: access.chargeUpstream,
   })
   const corsOrigins = options.corsOrigins ?? '*'
   const app = createApp({

@@ -36,7 +36,9 @@ export async function candlesOf(
   adapter: ExchangeView,
   symbol: string,
   interval: Interval,
-  window: CandleWindow
+  window: CandleWindow,
+  /** the client's exchange-bound cost, taken before a cache miss asks the exchange */
+  charge?: () => Promise<void>
 ): Promise<MarketAnswer> {
   const { redis, keys, metrics, upstream, hotCache } = deps
   const series = { exchange: adapter.id, symbol, interval }
@@ -60,7 +62,8 @@ export async function candlesOf(
     return read.answer
   }
   metrics.cacheRequests.inc({ kind: 'ohlc', result: 'miss' })
-  const fetched = await upstream.fetch(adapter.id, { kind: 'ohlc', symbol, interval, ...window })
+  const request = { kind: 'ohlc', symbol, interval, ...window } as const
+  const fetched = await upstream.fetch(adapter.id, request, charge)
   return prepare(JSON.stringify(fetched))
 }
 
@@ -69,7 +72,8 @@ export async function latestOf(
   deps: AppDeps,
   adapter: ExchangeView,
   kind: 'open_interest' | 'funding_rate',
-  symbol: string
+  symbol: string,
+  charge?: () => Promise<void>
 ): Promise<MarketAnswer> {
   const { redis, keys, metrics, upstream, hotCache } = deps
   const segment = segmentOf(kind)
@@ -93,7 +97,7 @@ export async function latestOf(
     return read.answer
   }
   metrics.cacheRequests.inc({ kind, result: 'miss' })
-  return prepare(JSON.stringify(await upstream.fetch(adapter.id, { kind, symbol })))
+  return prepare(JSON.stringify(await upstream.fetch(adapter.id, { kind, symbol }, charge)))
 }
 
 /** The records of an answer, for the routes that combine several. */

@@ -62,6 +62,35 @@ function notModified(req: IncomingMessage, etag: string): boolean {
     .some((tag) => tag === etag || tag === '*')
 }
 
+/** Header names and values, alternating: what `writeHead` takes without building an object. */
+type HeaderList = (string | number)[]
+
+const NO_HEADERS: OutgoingHttpHeaders = Object.freeze({})
+
+// the fixed part of the answers sent with one base header set (one per Origin on the fast path)
+const blocks = new WeakMap<OutgoingHttpHeaders, HeaderList>()
+
+function blockOf(base: OutgoingHttpHeaders, resVary: unknown): HeaderList {
+  const cached = base === NO_HEADERS ? undefined : blocks.get(base)
+  if (cached !== undefined) return cached
+  // appended: CORS may vary on Origin already
+  const varies = base.vary ?? resVary
+  const block: HeaderList = []
+  for (const [name, value] of Object.entries(base)) {
+    if (name !== 'vary' && value !== undefined) block.push(name, value as string | number)
+  }
+  block.push(
+    'cache-control',
+    MARKET_CACHE_CONTROL,
+    'content-type',
+    'application/json; charset=utf-8',
+    'vary',
+    varies === undefined ? 'Accept-Encoding' : vary.append(String(varies), 'Accept-Encoding')
+  )
+  if (base !== NO_HEADERS) blocks.set(base, block)
+  return block
+}
+
 /**
  * Writes a prepared JSON answer on top of the headers already set (CORS, security, limits):
  * 304 when the client holds it, brotli or gzip when the client accepts one and the body is large
@@ -71,19 +100,17 @@ export function writePrepared(
   req: IncomingMessage,
   res: ServerResponse,
   answer: Prepared,
-  /** headers that go with it (CORS, security, limits) when not set on `res` already */
-  base: OutgoingHttpHeaders = {}
+  /**
+   * headers that go with every answer sent this way and are not set on `res` (CORS, security):
+   * the same object each time, so its part of the header list is built once
+   */
+  base: OutgoingHttpHeaders = NO_HEADERS,
+  /** headers of this answer alone (the client's limit) */
+  own?: Record<string, string>
 ): number {
-  const headers: OutgoingHttpHeaders = {
-    ...base,
-    etag: answer.etag,
-    'cache-control': MARKET_CACHE_CONTROL,
-    'content-type': 'application/json; charset=utf-8',
-  }
-  // appended: CORS may vary on Origin already
-  const varies = base.vary ?? res.getHeader('vary')
-  headers.vary =
-    varies === undefined ? 'Accept-Encoding' : vary.append(String(varies), 'Accept-Encoding')
+  const headers = blockOf(base, base === NO_HEADERS ? res.getHeader('vary') : undefined).slice()
+  headers.push('etag', answer.etag)
+  if (own !== undefined) for (const name in own) headers.push(name, own[name] as string)
   if (notModified(req, answer.etag)) {
     res.writeHead(304, headers).end()
     return 304
@@ -92,11 +119,11 @@ export function writePrepared(
   if (body.length > COMPRESS_ABOVE_BYTES) {
     const encoding = encodingFor(req)
     if (encoding === 'br' || encoding === 'gzip') {
-      headers['content-encoding'] = encoding
+      headers.push('content-encoding', encoding)
       body = encoding === 'br' ? answer.brotli() : answer.gzip()
     }
   }
-  headers['content-length'] = body.length
+  headers.push('content-length', body.length)
   res.writeHead(200, headers).end(body)
   return 200
 }

@@ -5,8 +5,15 @@ import { ApiError } from './errors.ts'
 
 /** Hands cache misses to the exchange's ingestor as BullMQ fetch jobs and waits for the answer. */
 export interface Upstream {
-  /** The ingestor's records (OHLC[] or one record); throws ApiError 504 / 502. */
-  fetch(exchange: ExchangeId, request: FetchRequest): Promise<unknown>
+  /**
+   * The ingestor's records (OHLC[] or one record); throws ApiError 504 / 502 / 503. `beforeFetch`
+   * runs first (the client's exchange-bound cost) and may throw.
+   */
+  fetch(
+    exchange: ExchangeId,
+    request: FetchRequest,
+    beforeFetch?: () => Promise<void>
+  ): Promise<unknown>
   close(): Promise<void>
 }
 
@@ -23,13 +30,11 @@ export function createUpstream(deps: {
   keys: Keys
   log: Logger
   timeoutMs: number
-  /** runs before a request reaches an exchange (the client's exchange-bound cost); may throw */
-  beforeFetch?: () => Promise<void>
 }): Upstream {
   const client = createFetchClient(deps)
   return {
-    async fetch(exchange, request) {
-      await deps.beforeFetch?.()
+    async fetch(exchange, request, beforeFetch) {
+      await beforeFetch?.()
       try {
         return await client.fetch(exchange, request)
       } catch (err) {

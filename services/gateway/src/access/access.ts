@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import type { IncomingMessage } from 'node:http'
 import type { RequestHandler } from 'express'
 import { z } from 'zod'
@@ -51,7 +50,9 @@ export function createAccess(deps: {
   onRateLimited?: () => void
 }) {
   const { mode, keyCache, limits, counter } = deps
-  const scope = new AsyncLocalStorage<RequestScope>()
+  // the client of each admitted request, for its upstream charge; a WeakMap rather than an
+  // AsyncLocalStorage, whose async hooks would tax every request the gateway answers
+  const scopes = new WeakMap<IncomingMessage, RequestScope>()
 
   // a client's address comes back with each of its requests: its identity is made once
   const identities = new Map<string, string>()
@@ -121,11 +122,12 @@ export function createAccess(deps: {
   const middleware: RequestHandler = (req, res, next) => {
     if (OPEN_PATHS.has(req.path) || req.method === 'OPTIONS') return next()
     const admit = (client: Client) => {
-      if (client.restPerMinute <= 0) return scope.run({ client, chargedUpstream: false }, next)
+      scopes.set(req, { client, chargedUpstream: false })
+      if (client.restPerMinute <= 0) return next()
       const settle = (take: Take) => {
         res.set(rateHeaders(take))
         if (!take.allowed) return next(refusal(take, 'requests'))
-        scope.run({ client, chargedUpstream: false }, next)
+        next()
       }
       const result = taken.get(req) ?? take(client)
       if (result instanceof Promise) result.then(settle, next)
@@ -140,14 +142,19 @@ export function createAccess(deps: {
     }
   }
 
-  /** Called before a request asks an exchange: takes the rest of its cost, or throws 429. */
-  async function chargeUpstream(): Promise<void> {
-    const current = scope.getStore()
-    if (!current || current.chargedUpstream || current.client.restPerMinute <= 0) return
-    current.chargedUpstream = true
-    const { client } = current
-    const take = await counter.take(client.id, EXCHANGE_BOUND_COST - 1, client.restPerMinute)
-    if (!take.allowed) throw refusal(take, 'requests (one that asks the exchange counts 10)')
+  /**
+   * What runs before `req` asks an exchange: takes the rest of the request's cost once (a /multi
+   * request may ask several), or throws 429.
+   */
+  function upstreamCharge(req: IncomingMessage): () => Promise<void> {
+    return async () => {
+      const current = scopes.get(req)
+      if (!current || current.chargedUpstream || current.client.restPerMinute <= 0) return
+      current.chargedUpstream = true
+      const { client } = current
+      const take = await counter.take(client.id, EXCHANGE_BOUND_COST - 1, client.restPerMinute)
+      if (!take.allowed) throw refusal(take, 'requests (one that asks the exchange counts 10)')
+    }
   }
 
   return {
@@ -156,7 +163,7 @@ export function createAccess(deps: {
     /** Records that `req`'s request was already taken from its client's allowance. */
     markTaken: (req: IncomingMessage, result: Take) => taken.set(req, result),
     middleware,
-    chargeUpstream,
+    upstreamCharge,
   }
 }
 

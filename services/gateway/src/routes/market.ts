@@ -19,7 +19,8 @@ export function marketRouter(deps: AppDeps): Router {
     const interval = resolveInterval(catalog, adapter, req.params.interval)
     const window = parseQuery(routes.ohlc.query, req.query)
     await ensureBackbone(deps)
-    writePrepared(req, res, await candlesOf(deps, adapter, symbol, interval, window))
+    const charge = deps.access.upstreamCharge(req)
+    writePrepared(req, res, await candlesOf(deps, adapter, symbol, interval, window, charge))
   })
 
   const latest = { open_interest: routes.openInterest, funding_rate: routes.fundingRate }
@@ -29,7 +30,8 @@ export function marketRouter(deps: AppDeps): Router {
       requireCapability(adapter, kind)
       const symbol = resolveSymbol(catalog, adapter, req.params.symbol)
       await ensureBackbone(deps)
-      writePrepared(req, res, await latestOf(deps, adapter, kind, symbol))
+      const charge = deps.access.upstreamCharge(req)
+      writePrepared(req, res, await latestOf(deps, adapter, kind, symbol, charge))
     })
   }
 

@@ -112,13 +112,14 @@ export function multiRouter(deps: AppDeps): Router {
     }
     const { limit } = parseQuery(routes.multiOhlc.query, req.query)
     await ensureBackbone(deps)
+    const charge = deps.access.upstreamCharge(req)
     const { results, errors } = await perExchange(adapters, timeoutMs, async (adapter) => {
       if (!adapter.capabilities.ohlc) throw new Error(`${adapter.id} publishes no ohlc data`)
       if (!adapter.intervals.includes(interval))
         throw new Error(`${adapter.id} has no ${interval} candles`)
       const missing = unsupported(adapter, symbol)
       if (missing) throw missing
-      return parsed(await candlesOf(deps, adapter, symbol, interval, { limit }))
+      return parsed(await candlesOf(deps, adapter, symbol, interval, { limit }, charge))
     })
     res.json({ symbol, interval, exchanges: results, errors })
   })
@@ -129,12 +130,13 @@ export function multiRouter(deps: AppDeps): Router {
       const adapters = exchangesOf(deps, req.query, kind)
       const symbol = canonicalSymbol(deps, req.params.symbol)
       await ensureBackbone(deps)
+      const charge = deps.access.upstreamCharge(req)
       const { results, errors } = await perExchange(adapters, timeoutMs, async (adapter) => {
         if (!adapter.capabilities[kind])
           throw new Error(`${adapter.id} publishes no ${segmentOf(kind)} data`)
         const missing = unsupported(adapter, symbol)
         if (missing) throw missing
-        const answer: MarketAnswer = await latestOf(deps, adapter, kind, symbol)
+        const answer: MarketAnswer = await latestOf(deps, adapter, kind, symbol, charge)
         return parsed(answer) as OpenInterest | FundingRate
       })
       if (kind === 'funding_rate') return res.json({ symbol, exchanges: results, errors })
