@@ -3,8 +3,9 @@ import type { Feed, Keys } from './keys.ts'
 import { SENTINEL_SCHEME, writeKept, type Redis } from './redis.ts'
 import { RETENTION } from './retention.ts'
 
-// Dedupe, id assignment, append and live publish in one atomic step. The id is the stream entry
-// id, written into the JSON so history and live messages carry the same bytes.
+// Dedupe, id assignment, append and live publish (on the symbol's channel and the feed-wide one)
+// in one atomic step. The id is the stream entry id, written into the JSON so history and live
+// messages carry the same bytes.
 const APPEND_FEED = `
 if redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[3]) == false then return false end
 local t = redis.call('TIME')
@@ -19,7 +20,10 @@ end
 local id = string.format('%.0f-%.0f', ms, seq)
 local body = '{"id":"' .. id .. '",' .. string.sub(ARGV[2], 2)
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], id, 'r', body)
-if ARGV[4] == '1' then redis.call('PUBLISH', KEYS[2], body) end
+if ARGV[4] == '1' then
+  redis.call('PUBLISH', KEYS[2], body)
+  redis.call('PUBLISH', KEYS[4], body)
+end
 return id
 `
 
@@ -43,10 +47,11 @@ export async function appendToFeed(
   const channel = keys.feedChannel(feed, event.exchange, event.symbol)
   const result = (await redis.eval(
     APPEND_FEED,
-    3,
+    4,
     keys.feed(feed),
     channel,
     keys.feedSeen(feed, event.eventId),
+    keys.feedAllChannel(feed),
     String(RETENTION.feedMaxLen),
     event.body,
     String(RETENTION.feedSeenTtlMs),
@@ -57,7 +62,8 @@ export async function appendToFeed(
     if (!(await writeKept(redis, backboneUrl))) {
       throw new Error('feed append made on a superseded master: not kept')
     }
-    await redis.publish(channel, `{"id":"${result}",${event.body.slice(1)}`)
+    const body = `{"id":"${result}",${event.body.slice(1)}`
+    await redis.multi().publish(channel, body).publish(keys.feedAllChannel(feed), body).exec()
   }
   return result
 }

@@ -31,6 +31,8 @@ export function createKeys(prefix = 'takashi') {
       `${p}:live:${kind}:${ex}:${sym}`,
     /** pub/sub: the events appended to a feed, per exchange and symbol */
     feedChannel: (feed: Feed, ex: ExchangeId, sym: string) => `${p}:feed-live:${feed}:${ex}:${sym}`,
+    /** pub/sub: every event appended to a feed (for subscribers of many or all symbols) */
+    feedAllChannel: (feed: Feed) => `${p}:feed-live-all:${feed}`,
     /** stream: a public event feed */
     feed: (feed: Feed) => `${p}:feed:${feed}`,
     /** string (NX, TTL): an event id already appended to a feed */

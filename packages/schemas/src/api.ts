@@ -46,7 +46,16 @@ export const Health = z
 export type Health = z.infer<typeof Health>
 
 export const ExchangeInfo = z
-  .object({ name: ExchangeId, status: FeedStatus, capabilities: Capabilities })
+  .object({
+    name: ExchangeId,
+    status: FeedStatus,
+    capabilities: Capabilities,
+    symbols: z
+      .number()
+      .int()
+      .nonnegative()
+      .meta({ description: 'how many symbols the exchange serves now' }),
+  })
   .meta({ id: 'ExchangeInfo' })
 
 export const MultiOhlc = z

@@ -118,10 +118,15 @@ export function createFastPath(deps: {
     counted.duration.observe(Number(process.hrtime.bigint() - started) / 1e9)
   }
 
-  // the few URLs dashboards poll come again and again: each is parsed and checked once (the
-  // catalog does not change while the gateway runs)
+  // the few URLs dashboards poll come again and again: each is parsed and checked once while
+  // the symbols served stay the same (a whole market's listings change them)
   const hits = new Map<string, Hit | null>()
+  let catalogVersion = catalog.version
   function hitFor(url: string): Hit | null {
+    if (catalog.version !== catalogVersion) {
+      catalogVersion = catalog.version
+      hits.clear()
+    }
     let hit = hits.get(url)
     if (hit === undefined) {
       try {

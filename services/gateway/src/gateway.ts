@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
-import { createRedis, type Keys } from '@takashi/bus'
+import { createRedis, createUniverseFollower, type Keys } from '@takashi/bus'
+import type { SymbolsSetting } from '@takashi/config'
 import {
   logConnectionErrors,
   throttledWarn,
@@ -36,7 +37,10 @@ export interface GatewayOptions {
   registry: Registry
   /** adapters of the enabled exchanges */
   exchanges: readonly ExchangeView[]
-  symbols: readonly string[]
+  /** SYMBOLS: a list, or `all` to serve what each exchange's ingestor serves (its universe) */
+  symbols: SymbolsSetting | readonly string[]
+  /** how often the universes are re-read besides their change messages; default 30 s */
+  universeRefreshMs?: number
   /** candle intervals streamed live (OHLC_INTERVALS) */
   intervals: readonly Interval[]
   fetchTimeoutMs: number
@@ -102,6 +106,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...options.restMemory,
   })
   const catalog = createCatalog(options)
+  const universes = catalog.wholeMarket
+    ? createUniverseFollower({
+        redis,
+        redisUrl: options.redisUrl,
+        keys,
+        exchanges: [...catalog.exchanges.keys()],
+        refreshMs: options.universeRefreshMs,
+        onChange: (exchange, symbols) => {
+          catalog.setUniverse(exchange, symbols)
+          log.info({ exchange, symbols: symbols.size }, 'symbols served changed')
+        },
+        onError: throttledWarn(log, 'universe read failed'),
+      })
+    : null
   const drain = createDrain()
   const now = options.now ?? Date.now
   const rateLimitErrors = throttledWarn(
@@ -192,7 +210,9 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     server,
-    listen(port) {
+    async listen(port) {
+      // the symbols served are known before the first request, unless Redis is not there yet
+      await universes?.start()
       return new Promise((resolve, reject) => {
         server.once('error', reject)
         server.listen(port, () => {
@@ -214,6 +234,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       // Closing the queues waits on Redis; a Redis that is down must not hold the exit.
       await settledWithin(upstream.close(), 1_000)
       keyCache?.close()
+      hotCache.close()
+      universes?.stop()
       wsConnections.close()
       counter.close()
       subscriber.disconnect()

@@ -53,7 +53,7 @@ const IN_USE_MS = 2_000
  * publishes on that channel in the same transaction, so an answer from memory is byte for byte
  * what Redis holds. Entries in use are read again as soon as their channel speaks or half their
  * `maxAgeMs` has passed, so busy answers are always ready; entries go when the subscription
- * breaks, after `maxAgeMs`, or least recently used beyond `maxBytes`.
+ * breaks, when unused for `maxAgeMs` (2 s at least), or least recently used beyond `maxBytes`.
  */
 export function createHotCache(options: HotCacheOptions) {
   const { subscriber, log, metrics } = options
@@ -107,6 +107,20 @@ export function createHotCache(options: HotCacheOptions) {
       metrics.restMemoryBytes.set(entries.calculatedSize)
     },
   })
+
+  // An entry unused for this long would be read again anyway (it is older than maxAgeMs): it
+  // goes, and its channel with it, so a client that once walked a whole market does not leave
+  // this replica subscribed to thousands of channels nobody reads.
+  const idleMs = Math.max(maxAgeMs, IN_USE_MS)
+  const sweeper = setInterval(() => {
+    const at = now()
+    const idle: string[] = []
+    entries.forEach((entry, key) => {
+      if (at - entry.usedAt >= idleMs && !loading.has(key)) idle.push(key)
+    })
+    for (const key of idle) entries.delete(key)
+  }, idleMs)
+  sweeper.unref()
 
   function watch(channel: string): Promise<void> {
     if (!watchers.has(channel)) {
@@ -192,6 +206,13 @@ export function createHotCache(options: HotCacheOptions) {
 
     get size(): number {
       return entries.size
+    },
+    /** channels this replica's memory listens to */
+    get channels(): number {
+      return watchers.size
+    },
+    close(): void {
+      clearInterval(sweeper)
     },
     get bytes(): number {
       return entries.calculatedSize

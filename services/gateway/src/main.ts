@@ -1,4 +1,3 @@
-import { symbolListOrExit } from '@takashi/config'
 import { createKeys } from '@takashi/bus'
 import { adapters, type ExchangeAdapter } from '@takashi/exchanges'
 import { createLogger, createRegistry, onShutdown } from '@takashi/observability'
@@ -19,7 +18,7 @@ const gateway = createGateway({
   log,
   registry: createRegistry('gateway'),
   exchanges,
-  symbols: symbolListOrExit(env.SYMBOLS, 'gateway'),
+  symbols: env.SYMBOLS,
   intervals: env.OHLC_INTERVALS,
   fetchTimeoutMs: env.FETCH_TIMEOUT_MS,
   rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,

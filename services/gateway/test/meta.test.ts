@@ -63,8 +63,14 @@ describe('service routes', () => {
       expect(await getJson('/exchanges')).toEqual({
         status: 200,
         body: [
-          { name: 'binance', status: 'ok', capabilities: binanceView.capabilities },
-          { name: 'hyperliquid', status: 'ok', capabilities: noLiquidationsView.capabilities },
+          // with a SYMBOLS list, each exchange serves the listed symbols it can name
+          { name: 'binance', status: 'ok', capabilities: binanceView.capabilities, symbols: 2 },
+          {
+            name: 'hyperliquid',
+            status: 'ok',
+            capabilities: noLiquidationsView.capabilities,
+            symbols: 2,
+          },
         ],
       })
     }

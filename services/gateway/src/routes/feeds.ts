@@ -57,7 +57,13 @@ export function feedsRouter(deps: Pick<AppDeps, 'redis' | 'keys' | 'catalog'>): 
       const scope = resolveFeedScope(catalog, feed, req.query, LISTS)
       const { limit } = parseQuery(spec.query, req.query)
       if (!(await waitForRedis(redis))) throw backboneDown()
-      const bodies = await readNewestMatching(redis, keys, feed, scopeMatcher(scope), limit)
+      const bodies = await readNewestMatching(
+        redis,
+        keys,
+        feed,
+        scopeMatcher(scope, catalog),
+        limit
+      )
       // The feed holds the client-facing JSON: joined, never re-stringified.
       res.type('application/json').send(`[${bodies.join(',')}]`)
     })

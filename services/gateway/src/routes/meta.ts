@@ -28,6 +28,7 @@ export function metaRouter(deps: AppDeps): Router {
         name: adapter.id,
         status: health.exchanges[adapter.id]?.status ?? 'down',
         capabilities: adapter.capabilities,
+        symbols: catalog.symbolsOf(adapter.id).size,
       }))
     )
   })

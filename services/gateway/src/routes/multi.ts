@@ -7,7 +7,7 @@ import {
   segmentOf,
 } from '@takashi/schemas'
 import type { AppDeps } from '../deps.ts'
-import { resolveExchange, type Capability, type ExchangeView } from '../catalog.ts'
+import { resolveExchange, servedText, type Capability, type ExchangeView } from '../catalog.ts'
 import { ApiError, badParam } from '../errors.ts'
 import { candlesOf, ensureBackbone, latestOf, parsed, type MarketAnswer } from '../market-data.ts'
 import { parseQuery, queryText } from '../params.ts'
@@ -43,7 +43,7 @@ function canonicalSymbol(deps: AppDeps, input: string): string {
   for (const candidate of [input, input.toUpperCase(), ...natives]) {
     if (candidate && deps.catalog.symbols.has(candidate)) return candidate
   }
-  const served = [...deps.catalog.symbols].join(', ')
+  const served = servedText(deps.catalog.symbols)
   throw new ApiError(404, 'unknown_symbol', `unknown symbol '${input}' (served: ${served})`)
 }
 
@@ -83,8 +83,8 @@ async function perExchange<T>(
   return { results, errors }
 }
 
-function unsupported(adapter: ExchangeView, symbol: string): ApiError | undefined {
-  return adapter.toNative(symbol) === null
+function unsupported(deps: AppDeps, adapter: ExchangeView, symbol: string): ApiError | undefined {
+  return !deps.catalog.symbolsOf(adapter.id).has(symbol)
     ? new ApiError(404, 'unknown_symbol', `${adapter.id} lists no ${symbol}`)
     : undefined
 }
@@ -117,7 +117,7 @@ export function multiRouter(deps: AppDeps): Router {
       if (!adapter.capabilities.ohlc) throw new Error(`${adapter.id} publishes no ohlc data`)
       if (!adapter.intervals.includes(interval))
         throw new Error(`${adapter.id} has no ${interval} candles`)
-      const missing = unsupported(adapter, symbol)
+      const missing = unsupported(deps, adapter, symbol)
       if (missing) throw missing
       return parsed(await candlesOf(deps, adapter, symbol, interval, { limit }, charge))
     })
@@ -134,7 +134,7 @@ export function multiRouter(deps: AppDeps): Router {
       const { results, errors } = await perExchange(adapters, timeoutMs, async (adapter) => {
         if (!adapter.capabilities[kind])
           throw new Error(`${adapter.id} publishes no ${segmentOf(kind)} data`)
-        const missing = unsupported(adapter, symbol)
+        const missing = unsupported(deps, adapter, symbol)
         if (missing) throw missing
         const answer: MarketAnswer = await latestOf(deps, adapter, kind, symbol, charge)
         return parsed(answer) as OpenInterest | FundingRate

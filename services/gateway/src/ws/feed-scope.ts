@@ -11,6 +11,7 @@ import {
   resolveExchange,
   resolveSymbol,
   type Capability,
+  servedText,
   type Catalog,
   type ExchangeView,
 } from '../catalog.ts'
@@ -27,9 +28,11 @@ export const FEED_CAPABILITY = Object.fromEntries(
 export interface FeedScope {
   feed: Feed
   exchanges: readonly ExchangeId[]
-  symbols: readonly string[]
-  /** (exchange, symbol) pairs that exist: one live channel each */
-  pairs: readonly (readonly [ExchangeId, string])[]
+  /**
+   * The (exchange, symbol) pairs asked for that exist; undefined for a whole market
+   * (`SYMBOLS=all`) with no symbol named: every symbol each exchange serves when the event comes.
+   */
+  pairs?: readonly (readonly [ExchangeId, string])[]
   min_value_usd?: number
   timeframe?: SpikeTimeframe
 }
@@ -72,7 +75,7 @@ function scopeSymbol(catalog: Catalog, exchanges: readonly ExchangeView[], input
     }
   }
   if (exchanges.length === 1) throw firstError
-  const served = [...catalog.symbols].join(', ')
+  const served = servedText(catalog.symbols)
   throw new ApiError(404, 'unknown_symbol', `unknown symbol '${input}' (served: ${served})`)
 }
 
@@ -88,15 +91,19 @@ export function resolveFeedScope(
 ): FeedScope {
   const exchanges = scopeExchanges(catalog, feed, listParam(query, names.exchanges))
   const symbolNames = listParam(query, names.symbols)
-  const symbols = symbolNames
-    ? [...new Set(symbolNames.map((name) => scopeSymbol(catalog, exchanges, name)))]
-    : [...catalog.symbols]
-  const pairs = exchanges.flatMap((adapter) =>
-    symbols
-      .filter((symbol) => adapter.toNative(symbol) !== null)
-      .map((symbol) => [adapter.id, symbol] as const)
-  )
-  const scope: FeedScope = { feed, exchanges: exchanges.map((a) => a.id), symbols, pairs }
+  const scope: FeedScope = { feed, exchanges: exchanges.map((a) => a.id) }
+  // a whole market with no symbol named follows listings: its pairs are decided per event
+  if (symbolNames || !catalog.wholeMarket) {
+    const symbols = symbolNames
+      ? [...new Set(symbolNames.map((name) => scopeSymbol(catalog, exchanges, name)))]
+      : undefined
+    scope.pairs = exchanges.flatMap((adapter) => {
+      const served = catalog.symbolsOf(adapter.id)
+      return (symbols ?? [...served])
+        .filter((symbol) => served.has(symbol))
+        .map((symbol) => [adapter.id, symbol] as const)
+    })
+  }
   if (feed === 'oi-spikes') {
     const timeframe = timeframeParam(query)
     if (timeframe) scope.timeframe = timeframe
@@ -126,14 +133,28 @@ export function valueMatcher(scope: FeedScope): ((record: unknown) => boolean) |
   }
 }
 
-/** The whole scope, for records read from the shared feed (history, REST). */
-export function scopeMatcher(scope: FeedScope): (record: unknown) => boolean {
-  const pairs = new Set(scope.pairs.map(([exchange, symbol]) => `${exchange}:${symbol}`))
+/** Whether a record's exchange and symbol are in the scope (served now, when none was named). */
+function pairMatcher(
+  scope: FeedScope,
+  catalog: Catalog
+): (exchange: string, symbol: string) => boolean {
+  if (scope.pairs) {
+    const pairs = new Set(scope.pairs.map(([exchange, symbol]) => `${exchange}:${symbol}`))
+    return (exchange, symbol) => pairs.has(`${exchange}:${symbol}`)
+  }
+  const exchanges = new Set<string>(scope.exchanges)
+  return (exchange, symbol) =>
+    exchanges.has(exchange) && catalog.symbolsOf(exchange as ExchangeId).has(symbol)
+}
+
+/** The whole scope, for records read from the shared feed (history, REST, feed-wide channel). */
+export function scopeMatcher(scope: FeedScope, catalog: Catalog): (record: unknown) => boolean {
+  const inScope = pairMatcher(scope, catalog)
   const value = valueMatcher(scope)
   return (record) => {
     const fields = record as FeedFields | null
     if (typeof fields?.exchange !== 'string' || typeof fields.symbol !== 'string') return false
-    if (!pairs.has(`${fields.exchange}:${fields.symbol}`)) return false
+    if (!inScope(fields.exchange, fields.symbol)) return false
     return value === undefined || value(record)
   }
 }

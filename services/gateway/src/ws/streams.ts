@@ -83,6 +83,9 @@ const isFeed = (name: string): name is Feed => (FEEDS as readonly string[]).incl
 
 const WS_LISTS = { exchanges: 'exchanges', symbols: 'symbols' }
 
+/** Above this many (exchange, symbol) pairs a feed stream listens to the feed-wide channel. */
+export const MAX_PAIR_CHANNELS = 32
+
 export function createStreamResolver(deps: {
   catalog: Catalog
   keys: Keys
@@ -90,16 +93,23 @@ export function createStreamResolver(deps: {
 }): ResolveStream {
   const { catalog, keys, redis } = deps
 
-  /** An event stream: the scope's live channels, its value filter, its feed to replay. */
+  /**
+   * An event stream: the scope's live channels, its filter, its feed to replay. A few pairs get a
+   * channel each; a whole market (or many pairs) gets the feed-wide channel and a filter, so one
+   * subscriber follows listings and delistings without thousands of Redis subscriptions.
+   */
   function feedPlan(scope: FeedScope, query: Query): StreamPlan {
     const sinceId = sinceIdParam(query)
-    const matches = scopeMatcher(scope)
+    const matches = scopeMatcher(scope, catalog)
+    const perPair = scope.pairs !== undefined && scope.pairs.length <= MAX_PAIR_CHANNELS
     const plan: StreamPlan = {
       kind: scope.feed,
-      channels: scope.pairs.map(([ex, symbol]) => keys.feedChannel(scope.feed, ex, symbol)),
+      channels: perPair
+        ? (scope.pairs ?? []).map(([ex, symbol]) => keys.feedChannel(scope.feed, ex, symbol))
+        : [keys.feedAllChannel(scope.feed)],
       events: createFeedSource({ redis, keys, feed: scope.feed, matches }),
     }
-    const value = valueMatcher(scope)
+    const value = perPair ? valueMatcher(scope) : matches
     if (value) plan.filter = (record) => value(record())
     if (sinceId !== undefined) plan.sinceId = sinceId
     return plan
@@ -150,12 +160,7 @@ export function createStreamResolver(deps: {
       case 'large-trades': {
         requireCapability(adapter, capabilityOfSegment(stream))
         const min = nonNegativeParam(query, 'min_value_usd')
-        const scope: FeedScope = {
-          feed: stream,
-          exchanges: [ex],
-          symbols: [symbol],
-          pairs: [[ex, symbol]],
-        }
+        const scope: FeedScope = { feed: stream, exchanges: [ex], pairs: [[ex, symbol]] }
         if (min !== undefined && min > 0) scope.min_value_usd = min
         return feedPlan(scope, query)
       }
