@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
@@ -225,7 +225,7 @@ describe('deploy/compose/redis-ha.yml', () => {
   })
 })
 
-describe('deploy/k8s/redis-ha', () => {
+describe('deploy/k8s/components/redis-ha', () => {
   interface Container {
     name: string
     image?: string
@@ -260,18 +260,20 @@ describe('deploy/k8s/redis-ha', () => {
     data?: Record<string, string>
     resources?: string[]
     patches?: { path: string }[]
+    configMapGenerator?: { name: string; behavior?: string; literals: string[] }[]
   }
   const load = (dir: string, file: string) =>
     parseAllDocuments(read(`${dir}/${file}`)).map((doc) => {
       expect(doc.errors, file).toEqual([])
       return { ...(doc.toJS() as Manifest), file }
     })
-  const DIR = 'deploy/k8s/redis-ha'
+  const DIR = 'deploy/k8s/components/redis-ha'
+  const BASE = 'deploy/k8s/base'
   const files = readdirSync(join(root, DIR)).filter((f) => f.endsWith('.yaml'))
   const [kustomization] = load(DIR, 'kustomization.yaml')
-  const baseManifests = readdirSync(join(root, 'deploy/k8s'))
+  const baseManifests = readdirSync(join(root, BASE))
     .filter((f) => f.endsWith('.yaml'))
-    .flatMap((f) => load('deploy/k8s', f))
+    .flatMap((f) => load(BASE, f))
   const resources = (kustomization?.resources ?? []).filter((r) => r.endsWith('.yaml'))
   const added = resources.flatMap((f) => load(DIR, f))
   const patches = (kustomization?.patches ?? []).flatMap((p) => load(DIR, p.path))
@@ -291,7 +293,12 @@ describe('deploy/k8s/redis-ha', () => {
     )
     return { ...under, ...over, volumeMounts: [...mounts.values()] }
   })()
-  const config = find(patches, 'ConfigMap', 'takashi-config')!.data!
+  // the settings the component merges into takashi-config
+  const generator = kustomization!.configMapGenerator!.find((g) => g.name === 'takashi-config')!
+  const config = Object.fromEntries(generator.literals.map((l) => l.split('='))) as Record<
+    string,
+    string
+  >
 
   // the Secret's value, as the kubelet gives it to both containers' env and their $(...) args
   const secretEnv = { REDIS_PASSWORD: TEST_REDIS_PASSWORD }
@@ -313,10 +320,12 @@ describe('deploy/k8s/redis-ha', () => {
       ...(sentinelAnswer !== undefined && { sentinelAnswer }),
     })
 
-  test('the overlay builds on the default manifests from every file of its folder', () => {
-    expect(kustomization?.kind).toBe('Kustomization')
-    expect(kustomization?.resources).toContain('../')
-    expect(existsSync(join(root, 'deploy/k8s/kustomization.yaml'))).toBe(true)
+  test('the component changes the base from every file of its folder; the overlay lists it', () => {
+    expect(kustomization?.kind).toBe('Component')
+    expect(generator.behavior).toBe('merge')
+    expect(read('deploy/k8s/overlays/production/kustomization.yaml')).toContain(
+      '# - ../../components/redis-ha\n'
+    )
     const listed = [...resources, ...(kustomization?.patches ?? []).map((p) => p.path)]
     expect(listed.sort()).toEqual(files.filter((f) => f !== 'kustomization.yaml').sort())
     // patches change objects the default manifests have
@@ -325,9 +334,7 @@ describe('deploy/k8s/redis-ha', () => {
     }
     // the default manifests stay the single Redis
     expect(redisBase.spec?.replicas).toBe(1)
-    expect(find(baseManifests, 'ConfigMap', 'takashi-config')?.data?.REDIS_SENTINELS).toBe(
-      undefined
-    )
+    expect(read(`${BASE}/config.env`)).not.toContain('REDIS_SENTINELS')
   })
 
   test('three Sentinels behind a headless Service; REDIS_SENTINELS names each of them', () => {

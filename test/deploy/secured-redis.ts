@@ -43,7 +43,7 @@ interface EnvVar {
 /** The same for deploy/k8s: the Redis container's args and the aggregator's REDIS_URL. */
 export function k8sRedis() {
   const docs = (file: string) =>
-    parseAllDocuments(read(`deploy/k8s/${file}`)).map(
+    parseAllDocuments(read(`deploy/k8s/base/${file}`)).map(
       (d) =>
         d.toJS() as {
           kind: string

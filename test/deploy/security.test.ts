@@ -6,11 +6,35 @@ import { Redis } from 'ioredis'
 import { describe, expect, test } from 'vitest'
 import { parse, parseAllDocuments } from 'yaml'
 import { createRedis } from '@takashi/bus'
+import { hasKubectl, NO_KUBECTL, renderProduction, unhashed, type Rendered } from './kustomize.ts'
 import { hasRedisServer, TEST_REDIS_PASSWORD, withRedisServer } from './redis-ha.ts'
 import { composeInterpolate, composeRedis, k8sRedis } from './secured-redis.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
+const tracked = spawnSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).stdout.split('\n')
+
+/** Keys that name a credential, which belongs in a Secret, never in a ConfigMap. */
+const SECRET_KEY = /PASSWORD|SECRET|TOKEN|REDIS_URL|CREDENTIAL|_KEY$/
+
+/** Every setting the kustomize tree puts into takashi-config: base/config.env and the literals. */
+function configSettings(): [string, string][] {
+  const env = read('deploy/k8s/base/config.env')
+    .split('\n')
+    .filter((line) => /^\w+=/.test(line))
+  const literals = manifests.flatMap(
+    (m) =>
+      (m as { configMapGenerator?: { literals?: string[] }[] }).configMapGenerator?.flatMap(
+        (g) => g.literals ?? []
+      ) ?? []
+  )
+  const settings = [...env, ...literals].map((line) => {
+    const at = line.indexOf('=')
+    return [line.slice(0, at), line.slice(at + 1)] as [string, string]
+  })
+  expect(settings.length).toBeGreaterThan(10)
+  return settings
+}
 
 // ---- Kubernetes: Pod Security "restricted" -------------------------------------------------
 
@@ -51,12 +75,11 @@ interface Manifest {
   resources?: string[]
 }
 
-const K8S = ['deploy/k8s', 'deploy/k8s/redis-ha']
-const k8sFiles = K8S.flatMap((dir) =>
-  readdirSync(join(root, dir))
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => `${dir}/${f}`)
-)
+// every source file of the kustomize tree: base, ingestor template, components, overlay
+const k8sFiles = (readdirSync(join(root, 'deploy/k8s'), { recursive: true }) as string[])
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => `deploy/k8s/${f}`)
+  .sort()
 const manifests = k8sFiles.flatMap((file) =>
   parseAllDocuments(read(file)).map((doc) => ({ ...(doc.toJS() as Manifest), file }))
 )
@@ -74,42 +97,48 @@ const ALLOWED_VOLUMES = new Set([
   'secret',
 ])
 
+/**
+ * Pod Security "restricted" for one pod: `patch` for a strategic-merge patch, which leaves the
+ * pod-level settings to the object it merges into.
+ */
+function expectRestricted(pod: PodSpec, where: string, patch = false) {
+  if (!patch) {
+    expect(pod.securityContext?.runAsNonRoot, where).toBe(true)
+    expect(pod.securityContext?.runAsUser, where).toBeGreaterThan(0)
+    expect(pod.securityContext?.seccompProfile?.type, where).toBe('RuntimeDefault')
+  }
+  expect([pod.hostNetwork, pod.hostPID, pod.hostIPC].some(Boolean), where).toBe(false)
+  for (const volume of pod.volumes ?? []) {
+    for (const key of Object.keys(volume)) expect(ALLOWED_VOLUMES.has(key), where).toBe(true)
+  }
+  for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+    const sc = c.securityContext
+    const at = `${where}/${c.name}`
+    expect(sc?.allowPrivilegeEscalation, at).toBe(false)
+    expect(sc?.readOnlyRootFilesystem, at).toBe(true)
+    expect(sc?.capabilities?.drop, at).toContain('ALL')
+    expect(sc?.capabilities?.add ?? [], at).toEqual([])
+    expect(sc?.privileged ?? false, at).toBe(false)
+    if (sc?.runAsUser !== undefined) expect(sc.runAsUser, at).toBeGreaterThan(0)
+    if (sc?.seccompProfile) expect(sc.seccompProfile.type, at).toBe('RuntimeDefault')
+  }
+}
+
 describe('deploy/k8s meets Pod Security "restricted"', () => {
   test('the namespace enforces the restricted profile', () => {
     const namespace = manifests.find((m) => m.kind === 'Namespace')
     expect(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted')
   })
 
-  test('every pod and container, the Redis nodes and Sentinels of the overlay included', () => {
-    // the overlay's patches merge into base objects that carry the pod-level settings
+  test('every pod and container of the sources, the Redis nodes and Sentinels of the component included', () => {
+    // the component's patches merge into base objects that carry the pod-level settings
     const full = workloads.filter((w) => w.spec!.template!.spec.securityContext !== undefined)
     expect(full.map((w) => w.metadata.name).sort()).toEqual(
-      expect.arrayContaining(['aggregator', 'gateway', 'redis', 'redis-sentinel'])
+      expect.arrayContaining(['aggregator', 'gateway', 'ingestor', 'redis', 'redis-sentinel'])
     )
     for (const w of workloads) {
       const pod = w.spec!.template!.spec
-      const where = `${w.file} ${w.metadata.name}`
-      const patch = pod.securityContext === undefined
-      if (!patch) {
-        expect(pod.securityContext?.runAsNonRoot, where).toBe(true)
-        expect(pod.securityContext?.runAsUser, where).toBeGreaterThan(0)
-        expect(pod.securityContext?.seccompProfile?.type, where).toBe('RuntimeDefault')
-      }
-      expect([pod.hostNetwork, pod.hostPID, pod.hostIPC].some(Boolean), where).toBe(false)
-      for (const volume of pod.volumes ?? []) {
-        for (const key of Object.keys(volume)) expect(ALLOWED_VOLUMES.has(key), where).toBe(true)
-      }
-      for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
-        const sc = c.securityContext
-        const at = `${where}/${c.name}`
-        expect(sc?.allowPrivilegeEscalation, at).toBe(false)
-        expect(sc?.readOnlyRootFilesystem, at).toBe(true)
-        expect(sc?.capabilities?.drop, at).toContain('ALL')
-        expect(sc?.capabilities?.add ?? [], at).toEqual([])
-        expect(sc?.privileged ?? false, at).toBe(false)
-        if (sc?.runAsUser !== undefined) expect(sc.runAsUser, at).toBeGreaterThan(0)
-        if (sc?.seccompProfile) expect(sc.seccompProfile.type, at).toBe('RuntimeDefault')
-      }
+      expectRestricted(pod, `${w.file} ${w.metadata.name}`, pod.securityContext === undefined)
     }
   })
 
@@ -127,14 +156,16 @@ describe('deploy/k8s meets Pod Security "restricted"', () => {
 })
 
 describe('deploy/k8s: Redis behind a password and a NetworkPolicy', () => {
-  test('REDIS_URL is in no ConfigMap; each takashi container builds it from the Secret', () => {
-    for (const m of manifests.filter((m) => m.kind === 'ConfigMap')) {
-      expect(m.data ?? {}, m.file).not.toHaveProperty('REDIS_URL')
-    }
+  test('REDIS_URL is in no ConfigMap source; each takashi container builds it from the Secret', () => {
+    expect(configSettings().filter(([key]) => SECRET_KEY.test(key))).toEqual([])
     const takashi = workloads.filter((w) =>
       w.spec!.template!.spec.containers.some((c) => c.name !== 'redis' && c.name !== 'sentinel')
     )
-    expect(takashi.length).toBeGreaterThanOrEqual(6)
+    expect(takashi.map((w) => w.metadata.name).sort()).toEqual([
+      'aggregator',
+      'gateway',
+      'ingestor',
+    ])
     for (const w of takashi) {
       for (const c of w.spec!.template!.spec.containers) {
         const names = (c.env ?? []).map((e) => e.name)
@@ -148,12 +179,12 @@ describe('deploy/k8s: Redis behind a password and a NetworkPolicy', () => {
     }
   })
 
-  test('Redis and the Sentinels read the password from the Secret; the Secret is not applied', () => {
+  test('Redis and the Sentinels read the password from the Secret', () => {
     const redis = workloads.find(
       (w) =>
         w.kind === 'StatefulSet' &&
         w.metadata.name === 'redis' &&
-        w.file === 'deploy/k8s/redis.yaml'
+        w.file === 'deploy/k8s/base/redis.yaml'
     )!
     const container = redis.spec!.template!.spec.containers[0]!
     expect(container.args?.join(' ')).toContain('--user default off')
@@ -165,13 +196,25 @@ describe('deploy/k8s: Redis behind a password and a NetworkPolicy', () => {
     }
     const sentinelScript = JSON.stringify(sentinel.spec!.template!.spec.containers[0]!)
     expect(sentinelScript).toContain('sentinel auth-pass mymaster $REDIS_PASSWORD')
-    // a Secret only as a template outside the kustomization, so apply never overwrites the real one
-    const kustomization = manifests.find(
-      (m) => m.kind === 'Kustomization' && m.file.startsWith('deploy/k8s/kustomization')
-    )!
-    const secrets = manifests.filter((m) => m.kind === 'Secret')
-    expect(secrets.map((s) => s.file)).toEqual(['deploy/k8s/secret.example.yaml'])
-    expect(kustomization.resources).not.toContain('secret.example.yaml')
+  })
+
+  test('the Secret is generated from the overlay’s uncommitted secrets.env; no manifest is a Secret', () => {
+    expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([])
+    const overlay = manifests.find(
+      (m) => m.file === 'deploy/k8s/overlays/production/kustomization.yaml'
+    ) as unknown as { secretGenerator: { name: string; envs: string[] }[] }
+    expect(overlay.secretGenerator).toMatchObject([
+      { name: 'takashi-redis', envs: ['secrets.env'] },
+    ])
+    const secrets = 'deploy/k8s/overlays/production/secrets.env'
+    expect(tracked).not.toContain(secrets)
+    expect(spawnSync('git', ['check-ignore', '-q', secrets], { cwd: root }).status).toBe(0)
+    // the template's value is empty: a copied, unfilled file gives Redis no usable password
+    expect(
+      read(`${secrets}.example`)
+        .split('\n')
+        .filter((l) => /^\w+=/.test(l))
+    ).toEqual(['password='])
   })
 
   test('only takashi pods of the namespace reach Redis and the Sentinels', () => {
@@ -198,6 +241,55 @@ describe('deploy/k8s: Redis behind a password and a NetworkPolicy', () => {
     }
   })
 })
+
+// ---- Kubernetes, as kustomize renders it ---------------------------------------------------
+
+if (!hasKubectl) console.log(NO_KUBECTL)
+
+describe.skipIf(!hasKubectl)(
+  'deploy/k8s/overlays/production with every component, rendered',
+  () => {
+    const objects = (hasKubectl ? renderProduction(['redis-ha', 'prometheus-operator']) : []) as (
+      Rendered | (Rendered & { spec: { template: { spec: PodSpec } } })
+    )[]
+    const pods = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+
+    test('every pod and container meets Pod Security "restricted"', () => {
+      const names = pods.map((o) => o.metadata.name)
+      expect(names).toEqual(
+        expect.arrayContaining(['aggregator', 'gateway', 'ingestor-okx', 'redis', 'redis-sentinel'])
+      )
+      for (const o of pods) {
+        const spec = (o.spec as { template: { spec: PodSpec } }).template.spec
+        expectRestricted(spec, `${o.kind}/${o.metadata.name}`)
+      }
+    })
+
+    test('the gateway Deployment has no replicas: its autoscaler owns the count', () => {
+      const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler')!
+      const target = (hpa.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef
+      const gateway = objects.find((o) => o.kind === target.kind && o.metadata.name === target.name)
+      expect(gateway?.metadata.name).toBe('gateway')
+      expect(gateway?.spec).not.toHaveProperty('replicas')
+    })
+
+    test('the password is in the Secret alone: no ConfigMap holds it or a secret-looking key', () => {
+      const secrets = objects.filter((o) => o.kind === 'Secret')
+      expect(secrets.map((s) => unhashed(s.metadata.name))).toEqual(['takashi-redis'])
+      const configMaps = objects.filter((o) => o.kind === 'ConfigMap')
+      expect(configMaps.length).toBeGreaterThan(0)
+      for (const config of configMaps) {
+        for (const [key, value] of Object.entries(config.data ?? {})) {
+          expect(key, config.metadata.name).not.toMatch(SECRET_KEY)
+          expect(value, key).not.toContain(TEST_REDIS_PASSWORD)
+        }
+      }
+      // nowhere in plain text: containers get it through secretKeyRef only
+      const plain = JSON.stringify(objects.filter((o) => o.kind !== 'Secret'))
+      expect(plain).not.toContain(TEST_REDIS_PASSWORD)
+    })
+  }
+)
 
 // ---- docker compose ------------------------------------------------------------------------
 
@@ -271,8 +363,6 @@ describe('docker-compose.yml hardening', () => {
 // ---- nothing secret committed --------------------------------------------------------------
 
 describe('no secret value is committed', () => {
-  const tracked = spawnSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).stdout.split('\n')
-
   test('.env is ignored and not tracked; .env.example leaves every password empty', () => {
     expect(tracked).not.toContain('.env')
     expect(spawnSync('git', ['check-ignore', '-q', '.env'], { cwd: root }).status).toBe(0)
