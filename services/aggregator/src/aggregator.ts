@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client'
 import { createRedis, type Keys } from '@takashi/bus'
 import { logConnectionErrors, trackRedisUp, type Logger } from '@takashi/observability'
+import type { SymbolsSetting } from '@takashi/config'
 import type { ExchangeId } from '@takashi/schemas'
 import { createFeedConsumer } from './feed-consumer.ts'
 import { createAggregatorMetrics } from './metrics.ts'
@@ -13,7 +14,8 @@ export interface AggregatorOptions {
   registry: Registry
   /** exchanges and symbols the OI/volume spike monitor watches */
   exchanges: readonly ExchangeId[]
-  symbols: readonly string[]
+  /** a list, or `all` to follow each exchange's universe */
+  symbols: SymbolsSetting | readonly string[]
   /** floors of the large-trade and liquidation feeds, in USD */
   floors: { largeTradeMinUsd: number; liquidationMinUsd: number }
   /** the spike monitor's scheduled evaluation period (OI_MONITOR_POLL_MS) */

@@ -1,4 +1,3 @@
-import { symbolListOrExit } from '@takashi/config'
 import { createKeys } from '@takashi/bus'
 import { createLogger, createRegistry, onShutdown, serveMetrics } from '@takashi/observability'
 import { createAggregator } from './aggregator.ts'
@@ -12,7 +11,7 @@ const aggregator = createAggregator({
   log,
   registry,
   exchanges: env.EXCHANGES,
-  symbols: symbolListOrExit(env.SYMBOLS, 'aggregator'),
+  symbols: env.SYMBOLS,
   floors: { largeTradeMinUsd: env.LARGE_TRADE_MIN_USD, liquidationMinUsd: env.LIQUIDATION_MIN_USD },
   pollMs: env.OI_MONITOR_POLL_MS,
 })

@@ -53,6 +53,12 @@ export function createAggregatorMetrics(registry: Registry) {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    judgedSymbols: new Gauge({
+      name: 'takashi_aggregator_spike_symbols',
+      help: 'Symbols whose OI/volume series the spike monitor judges, per exchange',
+      labelNames: ['exchange'] as const,
+      registers,
+    }),
     jobFailures: new Counter({
       name: 'takashi_aggregator_job_failures_total',
       help: 'BullMQ jobs of the aggregator that failed',

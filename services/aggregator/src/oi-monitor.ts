@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq'
-import { createRedis, type Keys, type Redis } from '@takashi/bus'
+import { createRedis, createUniverseFollower, type Keys, type Redis } from '@takashi/bus'
+import type { SymbolsSetting } from '@takashi/config'
 import type { Logger } from '@takashi/observability'
 import { SPIKE_TIMEFRAMES, type ExchangeId } from '@takashi/schemas'
 import type { AggregatorMetrics } from './metrics.ts'
@@ -12,7 +13,10 @@ export interface OiMonitorDeps {
   redisUrl: string
   keys: Keys
   exchanges: readonly ExchangeId[]
-  symbols: readonly string[]
+  /** a list, or `all`: the symbols each exchange's ingestor serves (its universe), followed */
+  symbols: SymbolsSetting | readonly string[]
+  /** how often the universes are re-read besides their change messages; default 30 s */
+  universeRefreshMs?: number
   pollMs: number
   log: Logger
   metrics: AggregatorMetrics
@@ -56,12 +60,64 @@ export function createOiMonitor(deps: OiMonitorDeps) {
     metrics,
     now: deps.now ?? Date.now,
   })
-  const pairs = deps.exchanges.flatMap((exchange) =>
-    deps.symbols.map((symbol): Pair => ({ exchange, symbol }))
-  )
-  const byChannel = new Map(
-    pairs.map((p) => [keys.liveChannel('open-interest', p.exchange, p.symbol), p])
-  )
+  // The pairs judged, by their open-interest channel. With a list they are fixed; with `all`
+  // each exchange's follow its universe: a listing starts being judged at the next record or
+  // evaluation (seeded first), a delisted symbol is no longer judged and its state expires.
+  const byChannel = new Map<string, Pair>()
+  const pending = new Map<string, Pair>()
+  const channelOf = (p: Pair) => keys.liveChannel('open-interest', p.exchange, p.symbol)
+  const listed = deps.symbols
+  for (const exchange of deps.exchanges) {
+    if (listed === 'all') {
+      metrics.judgedSymbols.set({ exchange }, 0)
+      continue
+    }
+    for (const symbol of listed)
+      byChannel.set(channelOf({ exchange, symbol }), { exchange, symbol })
+    metrics.judgedSymbols.set({ exchange }, listed.length)
+  }
+  const universes =
+    listed === 'all'
+      ? createUniverseFollower({
+          redis,
+          redisUrl: deps.redisUrl,
+          keys,
+          exchanges: deps.exchanges,
+          refreshMs: deps.universeRefreshMs,
+          onChange: (exchange, symbols) => follow(exchange, symbols),
+          onError: (err) => log.debug({ err }, 'universe read failed'),
+        })
+      : null
+
+  /** An exchange's symbols changed: judge the new ones, stop judging the delisted ones. */
+  function follow(exchange: ExchangeId, symbols: ReadonlySet<string>): void {
+    const added: string[] = []
+    const removed: string[] = []
+    for (const [channel, pair] of byChannel) {
+      if (pair.exchange === exchange && !symbols.has(pair.symbol)) {
+        byChannel.delete(channel)
+        pending.delete(channel)
+        removed.push(channel)
+      }
+    }
+    for (const symbol of symbols) {
+      const pair = { exchange, symbol }
+      const channel = channelOf(pair)
+      if (byChannel.has(channel)) continue
+      byChannel.set(channel, pair)
+      added.push(channel)
+    }
+    metrics.judgedSymbols.set({ exchange }, symbols.size)
+    log.info(
+      { exchange, symbols: symbols.size, added: added.length, removed: removed.length },
+      'symbols judged changed'
+    )
+    if (!subscriber) return
+    if (added.length > 0) subscriber.subscribe(...added).catch(subscribeFailed)
+    if (removed.length > 0) subscriber.unsubscribe(...removed).catch(subscribeFailed)
+  }
+  const subscribeFailed = (err: unknown) => log.warn({ err }, 'open-interest subscription failed')
+
   let queue: Queue | undefined
   let worker: Worker | undefined
   let subscriber: Redis | undefined
@@ -74,14 +130,14 @@ export function createOiMonitor(deps: OiMonitorDeps) {
     for (const exchange of deps.exchanges) pipeline.hexists(keys.heartbeat(exchange), '@alive')
     const alive = ((await pipeline.exec()) ?? []).map(([, found]) => found === 1)
     const live = new Set(deps.exchanges.filter((_, i) => alive[i]))
-    await evaluator.evaluate(seriesOf(pairs.filter((p) => live.has(p.exchange))))
+    const pairs = [...byChannel.values()].filter((p) => live.has(p.exchange))
+    await evaluator.evaluate(seriesOf(pairs))
     // the job lasts until its seeds are done, so scheduled runs do not pile up behind fetches
     await evaluator.seeded()
     metrics.evaluationSeconds.observe((performance.now() - started) / 1_000)
   }
 
   // Records arriving while an evaluation runs are batched into the next one.
-  const pending = new Map<string, Pair>()
   let draining: Promise<void> | undefined
   function onOpenInterest(channel: string): void {
     const pair = byChannel.get(channel)
@@ -131,6 +187,8 @@ export function createOiMonitor(deps: OiMonitorDeps) {
       subscriber = blocking()
       subscriber.on('message', (channel: string) => onOpenInterest(channel))
     }
+    // the universes are known before subscribing; later changes subscribe as they come
+    await universes?.start()
     if (byChannel.size > 0) await subscriber.subscribe(...byChannel.keys())
   }
 
@@ -156,6 +214,7 @@ export function createOiMonitor(deps: OiMonitorDeps) {
     start: setup,
     async stop(): Promise<void> {
       stopped = true
+      universes?.stop()
       subscriber?.disconnect()
       await worker?.close()
       await queue?.close()

@@ -1,0 +1,130 @@
+import { Worker } from 'bullmq'
+import { describe, expect, onTestFinished } from 'vitest'
+import { pino } from 'pino'
+import { Registry } from 'prom-client'
+import {
+  createRedis,
+  publishRecords,
+  readFeedAfter,
+  writeUniverse,
+  type Keys,
+  type Redis,
+} from '@takashi/bus'
+import { metricValue, openInterest, redisTest as test } from '@takashi/testing'
+import {
+  INTERVAL_MS,
+  SPIKE_TIMEFRAMES,
+  type OISpike,
+  type OpenInterest,
+  type SpikeTimeframe,
+} from '@takashi/schemas'
+import { createAggregatorMetrics, createOiMonitor } from '../src/index.ts'
+
+// SYMBOLS=all: the spike monitor judges the symbols of each exchange's universe as it changes.
+
+const HOUR = 3_600_000
+/** 7.5 minutes into an hour: the middle of a 5m and a 15m period */
+const T0 = 1_700_000_000_000 - (1_700_000_000_000 % HOUR) + 450_000
+const calm = (i: number) => (i % 2 === 0 ? 1010 : 990)
+
+/** Stands in for the Binance ingestor: a calm open-interest history for any symbol. */
+function fakeIngestor(redisUrl: string, keys: Keys) {
+  const connection = createRedis(redisUrl, { blocking: true })
+  const worker = new Worker(
+    keys.fetchQueue('binance'),
+    (job) => {
+      const data = job.data as { kind: string; timeframe: SpikeTimeframe; symbol: string }
+      if (data.kind !== 'oi_history') return Promise.reject(new Error('upstream: no candles here'))
+      const step = INTERVAL_MS[data.timeframe]
+      const lastClosed = Math.floor(T0 / step) * step - step
+      return Promise.resolve(
+        Array.from({ length: 100 }, (_, i): OpenInterest => ({
+          exchange: 'binance',
+          symbol: data.symbol,
+          timestamp: lastClosed - (99 - i) * step,
+          received_at: T0,
+          open_interest: calm(i),
+          open_interest_usd: null,
+        }))
+      )
+    },
+    { connection, prefix: keys.bullPrefix }
+  )
+  onTestFinished(async () => {
+    await worker.close()
+    connection.disconnect()
+  })
+}
+
+const publishOi = (redis: Redis, keys: Keys, symbol: string, value: number, at: number) =>
+  publishRecords(redis, keys, [
+    {
+      kind: 'open_interest',
+      record: openInterest({ symbol, timestamp: at, received_at: at, open_interest: value }),
+    },
+  ])
+
+const openAt = (redis: Redis, keys: Keys, symbol: string, tf: SpikeTimeframe) =>
+  redis.hget(keys.spikeState('binance', symbol, tf, 'open_interest'), 'open_at')
+
+async function spikesOf(redis: Redis, keys: Keys, symbol: string) {
+  const entries = await readFeedAfter(redis, keys, 'oi-spikes', '0-0', 1_000)
+  return entries.map((e) => JSON.parse(e.body) as OISpike).filter((s) => s.symbol === symbol)
+}
+
+describe('spike monitor over a whole market', () => {
+  test('a symbol listed at runtime is seeded and judged; a delisted one is no longer judged', async ({
+    redis,
+    keys,
+    redisUrl,
+  }) => {
+    fakeIngestor(redisUrl, keys)
+    await writeUniverse(redis, keys, 'binance', ['BTCUSDT'])
+    const registry = new Registry()
+    const monitorRedis = createRedis(redisUrl)
+    const monitor = createOiMonitor({
+      redis: monitorRedis,
+      redisUrl,
+      keys,
+      exchanges: ['binance'],
+      symbols: 'all',
+      pollMs: HOUR,
+      log: pino({ level: 'silent' }),
+      metrics: createAggregatorMetrics(registry),
+      fetchTimeoutMs: 5_000,
+      now: () => T0 + 5_000,
+    })
+    onTestFinished(async () => {
+      await monitor.stop()
+      monitorRedis.disconnect()
+    })
+    await monitor.start()
+    const judged = () =>
+      metricValue(registry, 'takashi_aggregator_spike_symbols', { exchange: 'binance' })
+    expect(await judged()).toBe(1)
+
+    // SOLUSDT is listed: its records are heard, its windows seeded from history, then judged
+    await writeUniverse(redis, keys, 'binance', ['BTCUSDT', 'SOLUSDT'])
+    await expect.poll(judged).toBe(2)
+    await publishOi(redis, keys, 'SOLUSDT', 1010, T0)
+    for (const tf of SPIKE_TIMEFRAMES) {
+      await expect.poll(() => openAt(redis, keys, 'SOLUSDT', tf)).toBe(String(T0))
+    }
+    await publishOi(redis, keys, 'SOLUSDT', 1100, T0 + 20_000)
+    await expect.poll(async () => (await spikesOf(redis, keys, 'SOLUSDT')).length).toBe(3)
+    expect((await spikesOf(redis, keys, 'SOLUSDT')).map((s) => s.timeframe).sort()).toEqual([
+      '15m',
+      '1h',
+      '5m',
+    ])
+
+    // delisted: its records are no longer judged (its state stays as it was, then expires)
+    await writeUniverse(redis, keys, 'binance', ['BTCUSDT'])
+    await expect.poll(judged).toBe(1)
+    await publishOi(redis, keys, 'SOLUSDT', 1000, T0 + 40_000)
+    // BTCUSDT's record after it shows the monitor went on judging
+    await publishOi(redis, keys, 'BTCUSDT', 1010, T0 + 41_000)
+    await expect.poll(() => openAt(redis, keys, 'BTCUSDT', '5m')).toBe(String(T0 + 41_000))
+    expect(await openAt(redis, keys, 'SOLUSDT', '5m')).toBe(String(T0 + 20_000))
+  })
+})
