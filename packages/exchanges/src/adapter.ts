@@ -59,6 +59,36 @@ export interface StreamSpec {
    * a quiet one (liquidations) may be silent for hours and never triggers a reconnect.
    */
   busy: boolean
+  /** what the venue's subscribe request names (an OKX arg, a Hyperliquid subscription); the name when absent */
+  arg?: unknown
+}
+
+/**
+ * How streams are added to and removed from an open socket, and the venue's limits on one
+ * socket. With it the ingestor moves streams on live connections instead of reconnecting.
+ */
+export interface LiveControl {
+  /** the URL to open carrying `streams` (Binance names a socket's streams in its URL) */
+  url(streams: readonly StreamSpec[]): string
+  /** true when the URL already subscribes the streams, so a (re)connect sends no frame */
+  streamsInUrl: boolean
+  /** frames subscribing `streams` on an open socket, batched as the venue allows */
+  subscribe(streams: readonly StreamSpec[]): string[]
+  unsubscribe(streams: readonly StreamSpec[]): string[]
+  /** streams one socket may carry */
+  maxStreams: number
+  /** subscribe/unsubscribe requests one socket may send per hour (OKX: 480) */
+  requestsPerHour?: number
+}
+
+/** What a venue allows per IP, for the ingestor's sharding. */
+export interface VenueLimits {
+  /** sockets open at once (Hyperliquid: 10) */
+  maxConnections: number
+  /** subscriptions across every socket (Hyperliquid: 1000) */
+  maxStreams?: number
+  /** least time between opening two sockets (OKX: 3 a second) */
+  connectSpacingMs: number
 }
 
 export type Heartbeat =
@@ -79,6 +109,10 @@ export interface ConnectionSpec {
   streams: StreamSpec[]
   /** a busy stream silent this long marks the connection dead */
   staleAfterMs: number
+  /** sockets of one family share a URL and carry the same kinds of streams; default the id */
+  family?: string
+  /** present when streams can be changed on the open socket */
+  control?: LiveControl
 }
 
 export interface RestRequest {
@@ -108,6 +142,8 @@ export interface MarketInfo {
   symbols: Set<string>
   /** the REST budget the ingestor may spend per minute (about half the venue's limit) */
   restWeightPerMinute: number
+  /** live perpetuals whose name has no canonical form (e.g. non-ASCII), skipped */
+  unrepresentable?: string[]
 }
 
 /** A REST poll the ingestor runs on a timer (OI, funding periods, instrument refresh). */
@@ -133,6 +169,8 @@ export interface ExchangeAdapter<E extends UrlEnv = UrlEnv> {
   fromNative(native: string): string | null
   /** each URL setting → the environment variable it is read from */
   readonly urlEnv: E
+  /** per-IP limits the ingestor's sharding keeps within */
+  readonly limits: VenueLimits
   connections(
     urls: UrlsOf<E>,
     symbols: readonly string[],

@@ -73,10 +73,14 @@ describe('fundingIntervalPoll', () => {
       SOLUSDT: [HOUR],
     }
     const asked: string[] = []
-    const poll = fundingIntervalPoll(Object.keys(histories), (_rest, symbol) => {
-      asked.push(symbol)
-      return Promise.resolve((histories[symbol] ?? []).map((time) => ({ time, rate: 0.0001 })))
-    })
+    const poll = fundingIntervalPoll(
+      Object.keys(histories),
+      (_rest, symbol) => {
+        asked.push(symbol)
+        return Promise.resolve((histories[symbol] ?? []).map((time) => ({ time, rate: 0.0001 })))
+      },
+      10
+    )
     const ctx = testContext(Object.keys(histories))
     ctx.learn({ fundingIntervalHours: { SOLUSDT: 4 } })
     expect([poll.name, poll.everyMs]).toEqual(['funding_interval', FUNDING_INTERVAL_POLL_MS])
@@ -87,5 +91,28 @@ describe('fundingIntervalPoll', () => {
       ETHUSDT: 1,
       SOLUSDT: 4,
     })
+  })
+
+  test('reads a whole market in turns within its requests per minute', async () => {
+    const symbols = Array.from({ length: 25 }, (_, i) => `C${i}USDT`)
+    const asked: string[][] = []
+    let run: string[] = []
+    const poll = fundingIntervalPoll(
+      symbols,
+      (_rest, symbol) => {
+        run.push(symbol)
+        return Promise.resolve([])
+      },
+      10
+    )
+    // three turns of at most 10 cover the 25 symbols; the 30 min spread over them, 1 min at least
+    expect(poll.everyMs).toBe(10 * 60_000)
+    for (let turn = 0; turn < 3; turn++) {
+      run = []
+      await poll.run(unusedClient, testContext(symbols))
+      asked.push(run)
+    }
+    expect(asked.map((names) => names.length)).toEqual([10, 10, 10])
+    expect(new Set(asked.flat())).toEqual(new Set(symbols))
   })
 })

@@ -6,6 +6,7 @@ import {
   type FrameParser,
   type Market,
   type ParseResult,
+  type StreamSpec,
 } from '@takashi/exchanges'
 import type { Logger } from '@takashi/observability'
 import type { NormalizedRecord } from '@takashi/schemas'
@@ -58,6 +59,13 @@ export interface Connection {
   isConnected(): boolean
   /** last data message time (ms) per venue stream, across reconnects */
   lastMessageAt(): ReadonlyMap<string, number>
+  /** the streams this connection carries now (its share), in subscription order */
+  streams(): readonly StreamSpec[]
+  /**
+   * Adds and removes streams: on an open socket by subscribe / unsubscribe requests paced as
+   * the venue allows; a later (re)connect subscribes the new share. Needs `spec.control`.
+   */
+  update(change: { add?: readonly StreamSpec[]; remove?: readonly string[] }): void
 }
 
 const SAMPLE_LOG_MS = 10_000
@@ -91,8 +99,17 @@ export function createConnection(deps: ConnectionDeps): Connection {
   const log = deps.log.child({ conn_id: spec.id })
   // this connection's merge state; a new socket gets a new parser
   let parser: FrameParser = adapter.createParser()
-  const busyStreams = spec.streams.filter((stream) => stream.busy).map((stream) => stream.name)
+  // this connection's share, changed by update(); a (re)connect subscribes what it holds then
+  let share: StreamSpec[] = [...spec.streams]
+  // when a stream joined the open socket: its silence counts from then, not from the connect
+  const joinedAt = new Map<string, number>()
   const lastMessage = new Map<string, number>()
+  // streams taken off this connection: a frame still in flight for one is not a sign of life
+  const dropped = new Set<string>()
+  // control frames (subscribe / unsubscribe) waiting for their turn on the current socket
+  let controlQueue: string[] = []
+  let controlSentAt: number[] = []
+  let controlTimer: NodeJS.Timeout | undefined
   const sampleInvalid = createSampler(SAMPLE_LOG_MS)
   const sampleVenueError = createSampler(SAMPLE_LOG_MS)
 
@@ -127,6 +144,11 @@ export function createConnection(deps: ConnectionDeps): Connection {
     for (const timer of socketTimers) clearTimeout(timer)
     socketTimers.clear()
     pongDeadline = undefined
+    clearTimeout(controlTimer)
+    controlTimer = undefined
+    controlQueue = []
+    controlSentAt = []
+    joinedAt.clear()
   }
 
   function clearPongDeadline(): void {
@@ -149,7 +171,8 @@ export function createConnection(deps: ConnectionDeps): Connection {
     if (stopped) return
     retryAfterMs = undefined
     heardData = false
-    const socket = new WebSocket(spec.url, { handshakeTimeout: timing.handshakeTimeoutMs })
+    const url = spec.control ? spec.control.url(share) : spec.url
+    const socket = new WebSocket(url, { handshakeTimeout: timing.handshakeTimeoutMs })
     ws = socket
     socket.on('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0
@@ -183,21 +206,77 @@ export function createConnection(deps: ConnectionDeps): Connection {
     const status: ConnectionStatus = { type: 'connected', connId: spec.id, at: connectedAt }
     if (downSince !== undefined) status.downSinceMs = downSince
     downSince = undefined
-    log.info({ url: spec.url, reconnect: status.downSinceMs !== undefined }, 'ws connected')
+    log.info({ streams: share.length, reconnect: status.downSinceMs !== undefined }, 'ws connected')
     subscribe(socket)
     startHeartbeat(socket)
     startStaleWatch(socket)
     emit(status)
   }
 
+  /** The share's subscribe frames: none when the URL named the streams. */
   function subscribe(socket: WebSocket): void {
-    spec.subscribe.forEach((frame, index) => {
-      const send = () => {
-        if (socket.readyState === WebSocket.OPEN) socket.send(frame)
-      }
-      if (index === 0 || timing.subscribeSpacingMs <= 0) send()
-      else later(send, index * timing.subscribeSpacingMs)
-    })
+    const control = spec.control
+    const frames = control ? (control.streamsInUrl ? [] : control.subscribe(share)) : spec.subscribe
+    sendControl(socket, frames)
+  }
+
+  /**
+   * Queues control frames: at least `subscribeSpacingMs` apart and, where the venue counts
+   * them per hour (OKX 480), never more than that within an hour on this socket.
+   */
+  function sendControl(socket: WebSocket, frames: readonly string[]): void {
+    controlQueue.push(...frames)
+    pumpControl(socket)
+  }
+
+  function pumpControl(socket: WebSocket): void {
+    if (controlTimer !== undefined || socket !== ws || !open) return
+    const frame = controlQueue[0]
+    if (frame === undefined) return
+    const now = Date.now()
+    const perHour = spec.control?.requestsPerHour
+    controlSentAt = controlSentAt.filter((at) => at > now - 3_600_000)
+    const last = controlSentAt.at(-1)
+    let wait = last === undefined ? 0 : last + timing.subscribeSpacingMs - now
+    if (perHour !== undefined && controlSentAt.length >= perHour) {
+      wait = Math.max(
+        wait,
+        (controlSentAt[controlSentAt.length - perHour] ?? now) + 3_600_000 - now
+      )
+    }
+    if (wait > 0) {
+      controlTimer = setTimeout(() => {
+        controlTimer = undefined
+        pumpControl(socket)
+      }, wait)
+      return
+    }
+    controlQueue.shift()
+    controlSentAt.push(now)
+    if (socket.readyState === WebSocket.OPEN) socket.send(frame)
+    metrics.controlFrames.inc(labels)
+    pumpControl(socket)
+  }
+
+  function update(change: { add?: readonly StreamSpec[]; remove?: readonly string[] }): void {
+    const control = spec.control
+    if (!control) throw new Error(`connection ${spec.id} cannot change its streams`)
+    const held = new Set(share.map((stream) => stream.name))
+    const gone = new Set((change.remove ?? []).filter((name) => held.has(name)))
+    const added = (change.add ?? []).filter((stream) => !held.has(stream.name))
+    const removed = share.filter((stream) => gone.has(stream.name))
+    share = [...share.filter((stream) => !gone.has(stream.name)), ...added]
+    for (const name of gone) {
+      lastMessage.delete(name)
+      joinedAt.delete(name)
+      dropped.add(name)
+    }
+    for (const stream of added) dropped.delete(stream.name)
+    const socket = ws
+    if (socket === undefined || !open) return
+    const now = Date.now()
+    for (const stream of added) joinedAt.set(stream.name, now)
+    sendControl(socket, [...control.unsubscribe(removed), ...control.subscribe(added)])
   }
 
   function startHeartbeat(socket: WebSocket): void {
@@ -214,13 +293,13 @@ export function createConnection(deps: ConnectionDeps): Connection {
   }
 
   function startStaleWatch(socket: WebSocket): void {
-    if (busyStreams.length === 0) return
     const checkEvery = Math.min(5_000, Math.max(10, Math.floor(timing.staleAfterMs / 4)))
     every(() => {
       const now = Date.now()
-      for (const stream of busyStreams) {
-        // streams not heard since this connection opened count from the connect
-        const since = Math.max(lastMessage.get(stream) ?? 0, connectedAt)
+      for (const { name: stream, busy } of share) {
+        if (!busy) continue
+        // streams not heard since this connection opened (or they joined it) count from then
+        const since = Math.max(lastMessage.get(stream) ?? 0, connectedAt, joinedAt.get(stream) ?? 0)
         if (now - since > timing.staleAfterMs) {
           log.warn({ stream, silent_ms: now - since }, 'busy stream went silent, reconnecting')
           socket.terminate()
@@ -239,7 +318,7 @@ export function createConnection(deps: ConnectionDeps): Connection {
   }
 
   function markData(stream: string, at: number): void {
-    lastMessage.set(stream, at)
+    if (!dropped.has(stream)) lastMessage.set(stream, at)
     if (!heardData) {
       heardData = true
       failures = 0 // the connection proved itself: the next loss starts the backoff over
@@ -338,6 +417,8 @@ export function createConnection(deps: ConnectionDeps): Connection {
     },
     isConnected: () => open,
     lastMessageAt: () => lastMessage,
+    streams: () => share,
+    update,
   }
 }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Registry } from 'prom-client'
-import { RETENTION, type Keys, type Redis } from '@takashi/bus'
+import { RETENTION, writeUniverse, type Keys, type Redis } from '@takashi/bus'
 import {
   createMarket,
   type ExchangeAdapter,
@@ -24,6 +24,8 @@ import { BAD_FRAME_KINDS, createIngestorMetrics } from './metrics.ts'
 import { createPollers } from './pollers.ts'
 import { createPublisher } from './publisher.ts'
 import { createRestClient, type RestTiming } from './rest-client.ts'
+import { createShards } from './shards.ts'
+import { chooseUniverse, sameSymbols, type SymbolsChoice, type Universe } from './universe.ts'
 
 export interface IngestorTiming {
   connection?: Partial<ConnectionTiming>
@@ -41,13 +43,18 @@ export interface IngestorTiming {
   coverageEveryMs?: number
   /** bounds of the in-memory buffer of events waiting for Redis */
   eventBuffer?: EventBufferLimits
+  /** how often the instrument list is read again for listings and delistings; default 30 min */
+  universeEveryMs?: number
+  /** least time between opening two sockets; default the venue's (`adapter.limits`) */
+  connectSpacingMs?: number
 }
 
 export interface IngestorDeps<E extends UrlEnv = UrlEnv> {
   adapter: ExchangeAdapter<E>
   /** the adapter's URL settings: its REST base and WebSocket endpoints */
   urls: NoInfer<UrlsOf<E>>
-  symbols: readonly string[]
+  /** `SYMBOLS`: a list, or `all` for every USDT perpetual the venue lists as trading */
+  symbols: SymbolsChoice
   intervals: readonly Interval[]
   redis: Redis
   /** for the connections that must block (BullMQ worker) */
@@ -67,6 +74,9 @@ export interface Ingestor {
   /** Redis reachable and at least one exchange connection open */
   ready: () => boolean
 }
+
+/** The instrument list is read again this often: listings start and delistings stop within it. */
+export const UNIVERSE_REFRESH_MS = 30 * 60_000
 
 const RECORD_KINDS: RecordKind[] = ['ohlc', 'trade', 'liquidation', 'open_interest', 'funding_rate']
 
@@ -88,7 +98,8 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
     ...(timing.rest && { timing: timing.rest }),
   })
   const abort = new AbortController()
-  let symbols = new Set(deps.symbols)
+  // the symbols served now; parsers and polls read this one set, changed in place on refresh
+  const symbols = new Set<string>(deps.symbols === 'all' ? [] : deps.symbols)
   const context = (): RestContext => ({
     receivedAt: Date.now(),
     symbols,
@@ -96,7 +107,7 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
     learn: market.learn,
   })
 
-  let connections: Connection[] = []
+  let connections: () => Connection[] = () => []
   let stopParts: (() => Promise<void> | void)[] = []
   // what re-creates this process' state in Redis; set once the parts exist
   let heal: () => void = () => undefined
@@ -145,13 +156,31 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
     return undefined
   }
 
+  function reportSkipped(universe: Universe): void {
+    metrics.symbolsSkipped.set({ exchange, reason: 'unlisted' }, universe.unlisted.length)
+    metrics.symbolsSkipped.set(
+      { exchange, reason: 'unrepresentable' },
+      universe.unrepresentable.length
+    )
+    if (universe.unlisted.length > 0)
+      log.warn(
+        { symbols: universe.unlisted },
+        'exchange does not list these symbols, dropping them'
+      )
+    if (universe.unrepresentable.length > 0)
+      log.warn(
+        { symbols: universe.unrepresentable },
+        'listed perpetuals without a canonical name, skipped'
+      )
+  }
+
   function zeroMetrics(): void {
     for (const stream of RECORD_KINDS) metrics.messages.inc({ exchange, stream }, 0)
     for (const kind of BAD_FRAME_KINDS) metrics.badFrames.inc({ exchange, kind }, 0)
     metrics.publishErrors.inc({ exchange }, 0)
     for (const reason of DROP_REASONS) metrics.eventsDropped.inc({ exchange, reason }, 0)
     metrics.eventBuffer.set({ exchange }, 0)
-    for (const connection of connections) {
+    for (const connection of connections()) {
       metrics.reconnects.inc({ exchange, connection: connection.id }, 0)
       metrics.connected.set({ exchange, connection: connection.id }, 0)
     }
@@ -159,7 +188,7 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
 
   function lastMessageAt(): Record<string, number> {
     const merged: Record<string, number> = {}
-    for (const connection of connections) {
+    for (const connection of connections()) {
       for (const [stream, at] of connection.lastMessageAt()) merged[stream] = at
     }
     return merged
@@ -170,11 +199,10 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
       const info = await loadMarkets()
       if (info === undefined) return
       rest.setBudget(info.restWeightPerMinute)
-      const unlisted = deps.symbols.filter((symbol) => !info.symbols.has(symbol))
-      if (unlisted.length > 0)
-        log.warn({ symbols: unlisted }, 'exchange does not list these symbols, dropping them')
-      const tracked = deps.symbols.filter((symbol) => info.symbols.has(symbol))
-      symbols = new Set(tracked)
+      let universe = chooseUniverse(deps.symbols, info, (symbol) => adapter.toNative(symbol))
+      reportSkipped(universe)
+      const tracked = universe.symbols
+      for (const symbol of tracked) symbols.add(symbol)
       if (tracked.length === 0) log.error('no tracked symbol is listed on the exchange')
 
       const backfill = createBackfill({
@@ -203,45 +231,103 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
         log,
         ...(timing.coverageEveryMs !== undefined && { everyMs: timing.coverageEveryMs }),
       })
-      const specs =
-        tracked.length > 0 ? adapter.connections(deps.urls, tracked, deps.intervals) : []
-      connections = specs.map((spec) =>
-        createConnection({
-          spec,
-          adapter,
-          symbols,
-          market,
-          onRecords: (records) => publisher.publish(records),
-          onStatus: (status) => {
-            if (status.type === 'disconnected') {
-              down.add(status.connId)
-              coverage.gap(status.at)
-              return
-            }
-            if (status.downSinceMs === undefined) return
-            down.delete(status.connId)
-            log.info(
-              { conn_id: status.connId, gap_ms: status.at - status.downSinceMs },
-              'reconnected, backfilling the gap'
-            )
-            coverage.gap(status.downSinceMs)
-            coverage.tick()
-          },
-          log,
-          metrics,
-          ...(timing.connection && { timing: timing.connection }),
-        })
-      )
-      const pollers = createPollers({
-        polls: tracked.length > 0 ? adapter.polls(tracked) : [],
-        rest,
-        context,
-        publisher,
+      const shards = createShards({
+        limits: adapter.limits,
         metrics,
         log,
-        ...(timing.pollSpreadMs !== undefined && { spreadMs: timing.pollSpreadMs }),
-        ...(timing.pollEveryMs !== undefined && { everyMs: timing.pollEveryMs }),
+        ...(timing.connectSpacingMs !== undefined && { connectSpacingMs: timing.connectSpacingMs }),
+        create: (spec) =>
+          createConnection({
+            spec,
+            adapter,
+            symbols,
+            market,
+            onRecords: (records) => publisher.publish(records),
+            onStatus: (status) => {
+              if (status.type === 'disconnected') {
+                down.add(status.connId)
+                coverage.gap(status.at)
+                return
+              }
+              if (status.downSinceMs === undefined) return
+              down.delete(status.connId)
+              log.info(
+                { conn_id: status.connId, gap_ms: status.at - status.downSinceMs },
+                'reconnected, backfilling the gap'
+              )
+              coverage.gap(status.downSinceMs)
+              coverage.tick()
+            },
+            log,
+            metrics,
+            ...(timing.connection && { timing: timing.connection }),
+          }),
       })
+      const plan = (served: readonly string[]) =>
+        served.length > 0 ? adapter.connections(deps.urls, served, deps.intervals) : []
+      shards.apply(plan(tracked))
+      connections = shards.connections
+      metrics.setOpenConnectionsSource(
+        () => shards.connections().filter((connection) => connection.isConnected()).length
+      )
+      const startPollers = (served: readonly string[]) =>
+        createPollers({
+          polls: served.length > 0 ? adapter.polls(served) : [],
+          rest,
+          context,
+          publisher,
+          metrics,
+          log,
+          ...(timing.pollSpreadMs !== undefined && { spreadMs: timing.pollSpreadMs }),
+          ...(timing.pollEveryMs !== undefined && { everyMs: timing.pollEveryMs }),
+        })
+      let pollers = startPollers(tracked)
+      const publishUniverse = () =>
+        writeUniverse(redis, keys, exchange, symbols).then(
+          () => backbone.ok(),
+          (err: unknown) => {
+            log.warn({ err }, 'writing the universe failed; written again once Redis is back')
+            backbone.lost(Date.now(), err)
+          }
+        )
+      metrics.symbolsServed.set({ exchange }, symbols.size)
+
+      /** Reads the instrument list again: a new listing starts flowing, a delisted one stops. */
+      async function refreshUniverse(): Promise<void> {
+        let fresh: Universe
+        try {
+          const latest = await adapter.rest.loadMarkets(rest, context())
+          fresh = chooseUniverse(deps.symbols, latest, (symbol) => adapter.toNative(symbol))
+        } catch (err) {
+          log.warn({ err }, 'instrument refresh failed, keeping the current symbols')
+          return
+        }
+        reportSkipped(fresh)
+        if (!sameSymbols(fresh.symbols, universe.symbols)) {
+          const before = new Set(universe.symbols)
+          const listed = fresh.symbols.filter((symbol) => !before.has(symbol))
+          const delisted = universe.symbols.filter((symbol) => !fresh.symbols.includes(symbol))
+          universe = fresh
+          symbols.clear()
+          for (const symbol of fresh.symbols) symbols.add(symbol)
+          metrics.symbolsServed.set({ exchange }, symbols.size)
+          log.info({ listed, delisted, symbols: symbols.size }, 'universe changed')
+          shards.apply(plan(fresh.symbols))
+          await pollers.stop()
+          if (abort.signal.aborted) return
+          pollers = startPollers(fresh.symbols)
+          pollers.start()
+        }
+        await publishUniverse()
+      }
+      let refreshTimer: NodeJS.Timeout | undefined
+      const scheduleRefresh = () => {
+        refreshTimer = setTimeout(() => {
+          void refreshUniverse().finally(() => {
+            if (!abort.signal.aborted) scheduleRefresh()
+          })
+        }, timing.universeEveryMs ?? UNIVERSE_REFRESH_MS)
+      }
       const heartbeat = createHeartbeat({
         redis,
         keys,
@@ -267,6 +353,7 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
         // a Redis that came back may be empty: the connection's markers say nothing any more
         coverage.forgetKnown()
         coverage.tick()
+        void publishUniverse()
         outbox.kick()
         void heartbeat.beat()
         publisher.restoreLatest().catch((err: unknown) => backbone.lost(Date.now(), err))
@@ -274,24 +361,31 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
       }
       zeroMetrics()
       stopParts = [
+        () => clearTimeout(refreshTimer),
         () => worker.stop(),
         () => pollers.stop(),
         () => coverage.stop(),
         () => backfill.stop(),
-        ...connections.map((connection) => () => connection.stop()),
+        () => shards.stop(),
         () => heartbeat.stop(),
         () => publisher.flush(),
         () => outbox.close(),
         () => backbone.close(),
       ]
       if (abort.signal.aborted) return
-      for (const connection of connections) connection.start()
+      await publishUniverse()
+      shards.start()
       pollers.start()
+      scheduleRefresh()
       heartbeat.start()
       worker.start()
       coverage.start()
       log.info(
-        { symbols: tracked, intervals: deps.intervals, connections: specs.length },
+        {
+          symbols: tracked.length > 20 ? tracked.length : tracked,
+          intervals: deps.intervals,
+          connections: shards.connections().length,
+        },
         'ingestor started'
       )
     },
@@ -302,6 +396,6 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
       for (const stop of parts) await stop()
     },
     ready: () =>
-      redis.status === 'ready' && connections.some((connection) => connection.isConnected()),
+      redis.status === 'ready' && connections().some((connection) => connection.isConnected()),
   }
 }

@@ -1,4 +1,3 @@
-import { symbolListOrExit } from '@takashi/config'
 import { createKeys, createRedis } from '@takashi/bus'
 import { adapters, urlsFrom, type ExchangeAdapter } from '@takashi/exchanges'
 import {
@@ -34,7 +33,8 @@ logConnectionErrors(redis, log, 'redis connection error')
 const ingestor = createIngestor({
   adapter,
   urls: urlsFrom(adapter.urlEnv, exchangeUrls),
-  symbols: symbolListOrExit(env.SYMBOLS, 'ingestor'),
+  // a list, or 'all': every USDT perpetual the exchange lists, refreshed while running
+  symbols: env.SYMBOLS,
   intervals,
   largeTradeMinUsd: env.LARGE_TRADE_MIN_USD,
   redis,

@@ -15,11 +15,49 @@ export function createIngestorMetrics(registry: Registry, exchange: ExchangeId) 
   const registers = [registry]
   // what last_message_age_seconds reads at scrape time; set by the heartbeat
   let lastMessageAt: () => Readonly<Record<string, number>> = () => ({})
+  // what connections_open reads at scrape time; set by the ingestor
+  let openConnections: () => number = () => 0
   return {
     exchange,
     setLastMessageSource(source: () => Readonly<Record<string, number>>): void {
       lastMessageAt = source
     },
+    setOpenConnectionsSource(source: () => number): void {
+      openConnections = source
+    },
+    symbolsServed: new Gauge({
+      name: 'takashi_ingestor_symbols_served',
+      help: 'Symbols this ingestor serves now (its universe, as written to Redis)',
+      labelNames: ['exchange'] as const,
+      registers,
+    }),
+    symbolsSkipped: new Gauge({
+      name: 'takashi_ingestor_symbols_skipped',
+      help: 'Symbols left out at the last instrument refresh, by reason (unlisted: asked for but not trading; unrepresentable: no canonical name)',
+      labelNames: ['exchange', 'reason'] as const,
+      registers,
+    }),
+    streamsDropped: new Gauge({
+      name: 'takashi_ingestor_streams_unplaced',
+      help: 'Venue streams wanted but not subscribed because the venue per-IP socket limit is reached',
+      labelNames: ['exchange'] as const,
+      registers,
+    }),
+    connectionsOpen: new Gauge({
+      name: 'takashi_ingestor_connections_open',
+      help: 'WebSocket connections to the exchange open now',
+      labelNames: ['exchange'] as const,
+      registers,
+      collect() {
+        this.set({ exchange }, openConnections())
+      },
+    }),
+    controlFrames: new Counter({
+      name: 'takashi_ingestor_subscribe_requests_total',
+      help: 'Subscribe and unsubscribe requests sent, per connection',
+      labelNames: ['exchange', 'connection'] as const,
+      registers,
+    }),
     messages: new Counter({
       name: 'takashi_ingestor_messages_total',
       help: 'Normalized records published, by record kind',

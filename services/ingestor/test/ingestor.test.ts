@@ -59,6 +59,7 @@ const adapter: ExchangeAdapter<typeof URL_ENV> = {
   toNative: (symbol) => symbol.toLowerCase(),
   fromNative: (native) => native.toUpperCase(),
   urlEnv: URL_ENV,
+  limits: { maxConnections: 5, connectSpacingMs: 0 },
   connections: (urls, symbols) => [
     {
       id: 'market',

@@ -7,6 +7,7 @@ import type {
 } from '@takashi/schemas'
 import type { CandleRequest, MarketInfo, RestContext, PollSpec, RestClient } from '../adapter.ts'
 import { forEachSymbol, fundingIntervalPoll } from '../funding-history.ts'
+import { batchFor, createRoundRobin } from '../round-robin.ts'
 import { BinanceResponseError } from './errors.ts'
 import { toNative } from './symbols.ts'
 import {
@@ -78,19 +79,39 @@ export async function openInterestHistory(
   return parseOpenInterestHistory(body, symbol, ctx)
 }
 
+/** How often the open-interest poll runs. */
+export const OPEN_INTEREST_POLL_MS = 10_000
+/**
+ * Binance has no bulk open interest: one request (weight 1) per symbol. The poll spends at
+ * most this much weight a minute (a quarter of the 1200 budget), round-robin, so with N
+ * symbols each one is read every `ceil(N / 50) × 10 s` (2 symbols: 10 s; 600: 2 min).
+ */
+export const OPEN_INTEREST_WEIGHT_PER_MINUTE = 300
+/** fundingRate has its own bucket of 500 requests / 5 min per IP; a tenth of it is ours. */
+const FUNDING_HISTORY_PER_MINUTE = 10
+
 export function createPolls(symbols: readonly string[]): PollSpec[] {
+  const nextOpenInterest = createRoundRobin(
+    symbols,
+    batchFor(OPEN_INTEREST_WEIGHT_PER_MINUTE, OPEN_INTEREST_POLL_MS)
+  )
   return [
     {
       name: 'open_interest',
-      everyMs: 10_000,
+      everyMs: OPEN_INTEREST_POLL_MS,
       async run(rest, ctx): Promise<NormalizedRecord[]> {
-        const records = await forEachSymbol(symbols, (symbol) => openInterest(rest, symbol, ctx))
+        const records = await forEachSymbol(nextOpenInterest(), (symbol) =>
+          openInterest(rest, symbol, ctx)
+        )
         return records.map((record) => ({ kind: 'open_interest', record }))
       },
     },
     // Funding periods differ per symbol (8 h, 4 h, 1 h); the last two funding times tell.
-    fundingIntervalPoll(symbols, async (rest, symbol) =>
-      parseFundingHistory(await rest.request(fundingHistoryRequest({ symbol, limit: 3 })))
+    fundingIntervalPoll(
+      symbols,
+      async (rest, symbol) =>
+        parseFundingHistory(await rest.request(fundingHistoryRequest({ symbol, limit: 3 }))),
+      FUNDING_HISTORY_PER_MINUTE
     ),
   ]
 }

@@ -9,7 +9,7 @@ import {
   openInterestHistory,
 } from './calls.ts'
 import { createParser } from './parse.ts'
-import { createConnections } from './subscriptions.ts'
+import { BINANCE_LIMITS, createConnections } from './subscriptions.ts'
 import { fromNative, toNative } from './symbols.ts'
 import { BINANCE_URL_ENV } from './urls.ts'
 
@@ -28,6 +28,7 @@ export const binance: ExchangeAdapter<typeof BINANCE_URL_ENV> = {
   toNative,
   fromNative,
   urlEnv: BINANCE_URL_ENV,
+  limits: BINANCE_LIMITS,
   connections: createConnections,
   createParser,
   rest: { loadMarkets, candles, openInterest, fundingRate, openInterestHistory },

@@ -52,11 +52,14 @@ export function exchangeInfoRequest(): RestRequest {
 export function parseExchangeInfo(body: unknown): MarketInfo {
   const info = validate(BinanceExchangeInfo, body, PATHS.exchangeInfo)
   const symbols = new Set<string>()
+  const unrepresentable: string[] = []
   for (const entry of info.symbols) {
     if (entry.contractType !== 'PERPETUAL' || entry.status !== 'TRADING') continue
     if (!isStable(entry.quoteAsset) && !isStable(entry.marginAsset)) continue
     const symbol = fromNative(entry.symbol)
-    if (symbol !== null) symbols.add(symbol)
+    // e.g. `币安人生USDT` (listed 2025): no canonical A-Z0-9 name
+    if (symbol === null) unrepresentable.push(entry.symbol)
+    else symbols.add(symbol)
   }
   const weight = info.rateLimits.find(
     (limit) => limit.rateLimitType === 'REQUEST_WEIGHT' && limit.interval === 'MINUTE'
@@ -65,6 +68,7 @@ export function parseExchangeInfo(body: unknown): MarketInfo {
   return {
     symbols,
     restWeightPerMinute: perMinute ? Math.floor(perMinute / 2) : FALLBACK_WEIGHT_PER_MINUTE,
+    ...(unrepresentable.length > 0 && { unrepresentable }),
   }
 }
 

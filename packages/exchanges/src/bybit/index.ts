@@ -8,7 +8,7 @@ import {
   openInterestHistory,
 } from './calls.ts'
 import { createParser } from './parse.ts'
-import { createConnections } from './subscriptions.ts'
+import { BYBIT_LIMITS, createConnections } from './subscriptions.ts'
 import { BYBIT_INTERVALS, fromNative, toNative } from './symbols.ts'
 import { BYBIT_URL_ENV } from './urls.ts'
 
@@ -27,6 +27,7 @@ export const bybit: ExchangeAdapter<typeof BYBIT_URL_ENV> = {
   toNative,
   fromNative,
   urlEnv: BYBIT_URL_ENV,
+  limits: BYBIT_LIMITS,
   connections: createConnections,
   createParser,
   rest: { loadMarkets, candles, openInterest, fundingRate, openInterestHistory },

@@ -1,5 +1,5 @@
 import type { Interval } from '@takashi/schemas'
-import type { ConnectionSpec, StreamSpec } from '../adapter.ts'
+import type { ConnectionSpec, LiveControl, StreamSpec, VenueLimits } from '../adapter.ts'
 import { BYBIT_INTERVALS, intervalToNative, toNative } from './symbols.ts'
 import type { BybitUrls } from './urls.ts'
 
@@ -7,6 +7,12 @@ import type { BybitUrls } from './urls.ts'
 export const MAX_TOPICS_PER_CONNECTION = 200
 /** Topics per subscribe request, as Bybit's own examples and connectors batch them. */
 export const TOPICS_PER_FRAME = 10
+
+/**
+ * ≤ 1000 market-data sockets per IP and ≤ 500 opened per 5 minutes per domain: keep well
+ * inside both (600 symbols with 4 intervals need 21 sockets of 200 topics).
+ */
+export const BYBIT_LIMITS: VenueLimits = { maxConnections: 100, connectSpacingMs: 700 }
 
 /** The application-level ping; linear answers `{"success":true,"ret_msg":"pong","op":"ping"}`. */
 export const PING_FRAME = '{"op":"ping"}'
@@ -33,8 +39,32 @@ function symbolStreams(symbol: string, intervals: readonly Interval[]): StreamSp
   ]
 }
 
-export function subscribeFrame(topics: readonly string[]): string {
-  return JSON.stringify({ op: 'subscribe', args: topics })
+export function subscribeFrame(topics: readonly string[], op = 'subscribe'): string {
+  return JSON.stringify({ op, args: topics })
+}
+
+function batched(op: string, streams: readonly StreamSpec[]): string[] {
+  const frames: string[] = []
+  for (let i = 0; i < streams.length; i += TOPICS_PER_FRAME) {
+    frames.push(
+      subscribeFrame(
+        streams.slice(i, i + TOPICS_PER_FRAME).map((s) => s.name),
+        op
+      )
+    )
+  }
+  return frames
+}
+
+/** Topics go in subscribe / unsubscribe requests of ten. */
+export function bybitControl(url: string): LiveControl {
+  return {
+    url: () => url,
+    streamsInUrl: false,
+    subscribe: (streams) => batched('subscribe', streams),
+    unsubscribe: (streams) => batched('unsubscribe', streams),
+    maxStreams: MAX_TOPICS_PER_CONNECTION,
+  }
 }
 
 /**
@@ -62,15 +92,14 @@ export function createConnections(
   }
   if (current.length > 0) groups.push(current)
 
+  const control = bybitControl(url)
   return groups.map((streams, index) => {
-    const frames: string[] = []
-    for (let i = 0; i < streams.length; i += TOPICS_PER_FRAME) {
-      frames.push(subscribeFrame(streams.slice(i, i + TOPICS_PER_FRAME).map((s) => s.name)))
-    }
     return {
       id: `ws-${index}`,
+      family: 'ws',
       url,
-      subscribe: frames,
+      control,
+      subscribe: control.subscribe(streams),
       subscribeSpacingMs: 50,
       // Bybit asks for a ping every 20 s; a missing pong reveals a dead path.
       heartbeat: { kind: 'message', frame: PING_FRAME, intervalMs: 20_000, timeoutMs: 10_000 },

@@ -10,10 +10,12 @@ import {
   parseCandleSnapshot,
   parseFundingHistory,
   parseMeta,
+  parseAllAssetCtxs,
   parseMetaAndAssetCtxs,
   toFundingRate,
   toOpenInterest,
 } from './rest.ts'
+import { streamsContexts } from './subscriptions.ts'
 import type { HyperliquidPerpAssetCtx } from './wire.ts'
 
 // The adapter's REST calls: one info request through the ingestor's client, then a pure parser.
@@ -77,11 +79,34 @@ export async function fundingHistory(
   return parseFundingHistory(await rest.request(fundingHistoryRequest({ symbol, startTime })))
 }
 
+/** fundingHistory weighs about 22: two a minute stay well inside the 600 budget. */
+const FUNDING_HISTORY_PER_MINUTE = 2
+/** One metaAndAssetCtxs (weight 20) every 10 s: 120 of the 600 a minute, for every coin. */
+export const ASSET_CTXS_POLL_MS = 10_000
+
 /**
- * `activeAssetCtx` streams open interest, funding and mark price; only the funding period is
- * polled, from the settlement times (hourly now; 8-hourly in 2023). Hyperliquid keeps no open
- * interest history to poll.
+ * `activeAssetCtx` streams open interest, funding and mark price while every coin's context
+ * fits the subscription cap; beyond it one `metaAndAssetCtxs` poll reads them all. The funding
+ * period is polled from the settlement times (hourly now; 8-hourly in 2023). Hyperliquid keeps
+ * no open interest history to poll.
  */
 export function createPolls(symbols: readonly string[]): PollSpec[] {
-  return [fundingIntervalPoll(symbols, fundingHistory)]
+  const polls = [fundingIntervalPoll(symbols, fundingHistory, FUNDING_HISTORY_PER_MINUTE)]
+  if (!streamsContexts(symbols.length)) {
+    polls.push({
+      name: 'asset_ctxs',
+      everyMs: ASSET_CTXS_POLL_MS,
+      async run(rest, ctx) {
+        const records = parseAllAssetCtxs(await rest.request(metaAndAssetCtxsRequest()), ctx)
+        const marks: Record<string, number> = {}
+        for (const { kind, record } of records) {
+          if (kind === 'funding_rate' && record.mark_price !== null)
+            marks[record.symbol] = record.mark_price
+        }
+        ctx.learn({ markPrice: marks })
+        return records
+      },
+    })
+  }
+  return polls
 }

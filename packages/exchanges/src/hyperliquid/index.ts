@@ -1,7 +1,7 @@
 import type { ExchangeAdapter } from '../adapter.ts'
 import { candles, createPolls, fundingRate, loadMarkets, openInterest } from './calls.ts'
 import { createParser } from './parse.ts'
-import { createConnections } from './subscriptions.ts'
+import { createConnections, HYPERLIQUID_LIMITS } from './subscriptions.ts'
 import { fromNative, HYPERLIQUID_INTERVALS, toNative } from './symbols.ts'
 import { HYPERLIQUID_URL_ENV } from './urls.ts'
 
@@ -21,6 +21,7 @@ export const hyperliquid: ExchangeAdapter<typeof HYPERLIQUID_URL_ENV> = {
   toNative,
   fromNative,
   urlEnv: HYPERLIQUID_URL_ENV,
+  limits: HYPERLIQUID_LIMITS,
   connections: createConnections,
   createParser,
   rest: { loadMarkets, candles, openInterest, fundingRate },

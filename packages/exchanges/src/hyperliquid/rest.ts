@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { INTERVAL_MS, type FundingRate, type Ohlc, type OpenInterest } from '@takashi/schemas'
+import {
+  INTERVAL_MS,
+  type FundingRate,
+  type NormalizedRecord,
+  type Ohlc,
+  type OpenInterest,
+} from '@takashi/schemas'
 import type { CandleRequest, MarketInfo, ParseContext, RestRequest } from '../adapter.ts'
 import type { FundingPoint } from '../funding-history.ts'
 import { HyperliquidResponseError } from './errors.ts'
@@ -61,12 +67,18 @@ export function metaRequest(): RestRequest {
 export function parseMeta(body: unknown): MarketInfo {
   const meta = validate(HyperliquidMeta, body, 'meta')
   const symbols = new Set<string>()
+  const unrepresentable: string[] = []
   for (const asset of meta.universe) {
     if (asset.isDelisted === true) continue
     const symbol = fromNative(asset.name)
-    if (symbol !== null) symbols.add(symbol)
+    if (symbol === null) unrepresentable.push(asset.name)
+    else symbols.add(symbol)
   }
-  return { symbols, restWeightPerMinute: REST_WEIGHT_PER_MINUTE }
+  return {
+    symbols,
+    restWeightPerMinute: REST_WEIGHT_PER_MINUTE,
+    ...(unrepresentable.length > 0 && { unrepresentable }),
+  }
 }
 
 export function metaAndAssetCtxsRequest(): RestRequest {
@@ -111,6 +123,23 @@ export function toFundingRate(
   ctx: Pick<ParseContext, 'receivedAt' | 'market'>
 ): FundingRate {
   return assetCtxFundingRate(assetCtx, symbol, ctx.receivedAt, ctx.market)
+}
+
+/**
+ * Every listed symbol's open interest and funding from one metaAndAssetCtxs body: the venue's
+ * one-request way to read the whole market. Coins outside `ctx.symbols` are left out.
+ */
+export function parseAllAssetCtxs(body: unknown, ctx: ParseContext): NormalizedRecord[] {
+  const records: NormalizedRecord[] = []
+  for (const [coin, assetCtx] of parseMetaAndAssetCtxs(body)) {
+    const symbol = fromNative(coin)
+    if (symbol === null || !ctx.symbols.has(symbol)) continue
+    records.push(
+      { kind: 'open_interest', record: toOpenInterest(assetCtx, symbol, ctx) },
+      { kind: 'funding_rate', record: toFundingRate(assetCtx, symbol, ctx) }
+    )
+  }
+  return records
 }
 
 /** Hyperliquid serves only the most recent 5000 candles of a series. */

@@ -7,7 +7,7 @@ const urls = { ws: 'ws://127.0.0.1:9000/ws', rest: 'http://127.0.0.1:9001' }
 describe('connections', () => {
   test('one socket at the URL as given; one subscribe frame per coin and channel', () => {
     const specs = hyperliquid.connections(urls, ['BTCUSDT', '1000PEPEUSDT'], ['1m', '1h'])
-    expect(specs).toEqual([
+    expect(specs).toMatchObject([
       {
         id: 'ws-0',
         url: 'ws://127.0.0.1:9000/ws',
@@ -115,5 +115,34 @@ describe('symbols, intervals and capabilities', () => {
       large_trades: true,
       trades: true,
     })
+  })
+
+  test('a whole market keeps within the 1000 subscriptions per IP: whole intervals that fit', () => {
+    const symbols = Array.from({ length: 200 }, (_, index) => `C${index}USDT`)
+    const specs = hyperliquid.connections(urls, symbols, ['1m', '5m', '15m', '1h'])
+    const names = specs.flatMap((spec) => spec.streams.map((stream) => stream.name))
+    // trades and contexts (400), then 1m and 5m (400): 15m would pass the budget of 900
+    expect(names).toHaveLength(800)
+    expect(names.filter((name) => name.startsWith('candle:C0:'))).toEqual([
+      'candle:C0:1m',
+      'candle:C0:5m',
+    ])
+    expect(specs.length).toBeLessThanOrEqual(10)
+    for (const spec of specs) expect(spec.streams.length).toBeLessThanOrEqual(250)
+    // all sockets together stay under 1700 subscribe messages a minute
+    const perMinute = specs.reduce((sum, spec) => sum + 60_000 / spec.subscribeSpacingMs, 0)
+    expect(perMinute).toBeLessThanOrEqual(1_700)
+  })
+
+  test('past 450 coins, contexts give way to trades (their OI and funding are polled)', () => {
+    const symbols = Array.from({ length: 500 }, (_, index) => `C${index}USDT`)
+    const specs = hyperliquid.connections(urls, symbols, ['1m'])
+    const names = specs.flatMap((spec) => spec.streams.map((stream) => stream.name))
+    expect(names.every((name) => name.startsWith('trades:'))).toBe(true)
+    expect(names).toHaveLength(500)
+    expect(hyperliquid.polls(symbols).map((poll) => poll.name)).toEqual([
+      'funding_interval',
+      'asset_ctxs',
+    ])
   })
 })

@@ -8,7 +8,7 @@ import {
   openInterestHistory,
 } from './calls.ts'
 import { createParser } from './parse.ts'
-import { createConnections } from './subscriptions.ts'
+import { createConnections, OKX_LIMITS } from './subscriptions.ts'
 import { fromNative, OKX_INTERVALS, toNative } from './symbols.ts'
 import { OKX_URL_ENV } from './urls.ts'
 
@@ -27,6 +27,7 @@ export const okx: ExchangeAdapter<typeof OKX_URL_ENV> = {
   toNative,
   fromNative,
   urlEnv: OKX_URL_ENV,
+  limits: OKX_LIMITS,
   connections: createConnections,
   createParser,
   rest: { loadMarkets, candles, openInterest, fundingRate, openInterestHistory },

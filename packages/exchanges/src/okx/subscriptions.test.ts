@@ -17,11 +17,11 @@ describe('OKX subscriptions', () => {
       {
         op: 'subscribe',
         args: [
+          { channel: 'liquidation-orders', instType: 'SWAP' },
           { channel: 'mark-price', instId: 'BTC-USDT-SWAP' },
           { channel: 'trades', instId: 'BTC-USDT-SWAP' },
           { channel: 'open-interest', instId: 'BTC-USDT-SWAP' },
           { channel: 'funding-rate', instId: 'BTC-USDT-SWAP' },
-          { channel: 'liquidation-orders', instType: 'SWAP' },
         ],
       },
     ])
@@ -46,6 +46,33 @@ describe('OKX subscriptions', () => {
     const symbols = Array.from({ length: 30 }, (_, i) => `C${i}USDT`)
     const [pub] = createConnections(URLS, symbols, ['1m'])
     expect(pub?.subscribe).toHaveLength(3)
+  })
+
+  test('a whole market is sharded at 400 args a socket, within 480 requests an hour', () => {
+    const symbols = Array.from({ length: 300 }, (_, i) => `C${i}USDT`)
+    const specs = createConnections(URLS, symbols, ['1m', '5m'])
+    // 1 + 4 × 300 public args, 2 × 300 candle args
+    expect(specs.map((spec) => [spec.id, spec.streams.length])).toEqual([
+      ['public', 400],
+      ['public-1', 400],
+      ['public-2', 400],
+      ['public-3', 1],
+      ['business', 400],
+      ['business-1', 200],
+    ])
+    expect(specs.map((spec) => spec.family)).toEqual([
+      'public',
+      'public',
+      'public',
+      'public',
+      'business',
+      'business',
+    ])
+    for (const spec of specs) {
+      expect(spec.subscribe.length).toBeLessThanOrEqual(8)
+      expect(spec.control?.requestsPerHour).toBe(480)
+    }
+    expect(specs[0]?.streams[0]?.name).toBe('liquidation-orders:SWAP')
   })
 
   test('a missing URL is a type error', () => {
