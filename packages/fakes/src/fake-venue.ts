@@ -22,6 +22,8 @@ export interface FakeVenue<Rest, Request> {
   answerPings(on: boolean): void
   /** protocol pings received */
   pingsReceived(): number
+  /** the most sockets open at once (venues cap sockets per IP) */
+  peakConnections(): number
   rest: Rest
   /** every REST request, in arrival order */
   requests: Request[]
@@ -93,6 +95,7 @@ export async function startFakeVenue<Route, Client extends VenueClient, Rest, Re
         pings.answering = on
       },
       pingsReceived: () => pings.received,
+      peakConnections: server.peakConnections,
       rest: rest.rest,
       requests: rest.requests,
       async close() {

@@ -55,6 +55,8 @@ export interface VenueServer<Client extends VenueClient> {
   readonly clients: ReadonlySet<Client>
   /** the clients whose sockets are open */
   open: () => Client[]
+  /** the most sockets open at once since the server started */
+  peakConnections: () => number
   /** tells waiters that something they may wait for changed (e.g. a subscription) */
   changed: () => void
   /** resolves once `check()` holds, re-checked on every change; rejects after `timeoutMs` */
@@ -68,6 +70,7 @@ export async function startVenueServer<Route, Client extends VenueClient>(
   options: VenueServerOptions<Route, Client>
 ): Promise<VenueServer<Client>> {
   const clients = new Set<Client>()
+  let peak = 0
   const changes = new EventEmitter()
   changes.setMaxListeners(0)
   const changed = () => changes.emit('change')
@@ -92,6 +95,8 @@ export async function startVenueServer<Route, Client extends VenueClient>(
     wss.handleUpgrade(req, socket, head, (ws) => {
       const client = options.connect(ws, url, route)
       clients.add(client)
+      const openNow = [...clients].filter((c) => c.socket.readyState === c.socket.OPEN).length
+      peak = Math.max(peak, openNow)
       ws.on('message', (data, isBinary) => {
         if (isBinary) return
         const text = Buffer.isBuffer(data)
@@ -118,6 +123,7 @@ export async function startVenueServer<Route, Client extends VenueClient>(
     port: (server.address() as AddressInfo).port,
     clients,
     open: () => [...clients].filter((client) => client.socket.readyState === client.socket.OPEN),
+    peakConnections: () => peak,
     changed,
     waitFor: (check, timeoutMs, what) => {
       if (check()) return Promise.resolve()

@@ -48,7 +48,7 @@ describe('fake Hyperliquid WebSocket', () => {
       hash: expect.stringMatching(/^0x[0-9a-f]{64}$/) as unknown,
       tid: 1016375172059570,
     })
-    expect(hl.connections()).toEqual([{ url: '/ws', subscriptions: ['trades:BTC'] }])
+    expect(hl.connections()).toMatchObject([{ url: '/ws', subscriptions: ['trades:BTC'] }])
   })
 
   test('candle data is one object; a spot context comes on activeSpotAssetCtx', async () => {

@@ -11,11 +11,18 @@ export type {
   RecordedRequest,
 } from './rest.ts'
 export { WEIGHT_LIMIT_1M } from './rest.ts'
-export { isPublicStream, MAX_INCOMING_PER_SECOND, type BinanceRoute } from './ws.ts'
+export {
+  ALL_FORCE_ORDERS,
+  isPublicStream,
+  MAX_INCOMING_PER_SECOND,
+  type BinanceRoute,
+} from './ws.ts'
 
 export interface FakeBinanceOptions {
   /** a fixed port; default 0 (any free port) */
   port?: number
+  /** the perpetuals exchangeInfo lists (canonical = Binance names); default BTCUSDT, ETHUSDT */
+  symbols?: readonly string[]
   /** server protocol pings; default 180000 like Binance */
   pingIntervalMs?: number
   /** a client that has not answered a ping for this long is dropped; default 600000 like Binance */
@@ -35,13 +42,18 @@ export interface FakeBinanceConnection {
   url: string
   route: BinanceRoute
   combined: boolean
+  /** when each SUBSCRIBE / UNSUBSCRIBE request came (ms) */
+  requestTimes: number[]
 }
 
 /** A Binance USD-M venue on 127.0.0.1 speaking the real WebSocket and REST protocol. */
 export interface FakeBinance extends FakeVenue<FakeBinanceRest, RecordedRequest> {
   /** what BINANCE_WS_URL is set to: `ws://127.0.0.1:<port>` */
   wsUrl: string
-  /** delivers an event to every client subscribed to `stream` on a path that carries it */
+  /**
+   * delivers an event to every client subscribed to `stream` on a path that carries it; a
+   * `<symbol>@forceOrder` event also to `!forceOrder@arr` subscribers, as Binance does
+   */
   emit(stream: string, data: unknown): void
   /** sends a raw text frame to every client */
   emitRaw(text: string): void
@@ -57,7 +69,7 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
   const { server, venue } = await startFakeVenue({
     name: 'fake Binance',
     port: options.port,
-    rest: createFakeBinanceRest(now),
+    rest: createFakeBinanceRest(now, options.symbols),
     restFailure: (error) => ({
       contentType: 'application/json',
       body: JSON.stringify({ code: -1000, msg: String(error) }),
@@ -78,7 +90,7 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
       return client
     },
     onText(client, text) {
-      if (inbound(client)) client.handleText(text)
+      if (inbound(client)) client.handleText(text, now())
     },
     subscriptions: (client) => client.streams,
     // server pings; a client silent past the pong timeout is dropped
@@ -101,7 +113,7 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     ...venue,
     wsUrl: `ws://127.0.0.1:${venue.port}`,
     emit(stream, data) {
-      for (const client of server.clients) client.deliver(stream, data)
+      for (const client of server.clients) client.deliverEvent(stream, data)
     },
     emitRaw(text) {
       for (const client of server.open()) client.socket.send(text)
@@ -113,6 +125,7 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
         url: client.url,
         route: client.path.route,
         combined: client.combined,
+        requestTimes: [...client.requestTimes],
       }))
     },
   }

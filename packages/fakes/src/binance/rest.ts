@@ -27,6 +27,10 @@ export interface FakeBinanceRest {
   setPremiumIndex(symbol: string, value: BinancePremiumIndexValue): void
   setFundingHistory(symbol: string, rows: BinanceFundingRow[]): void
   setOpenInterestHist(symbol: string, period: string, rows: BinanceOpenInterestHistRow[]): void
+  /** lists a perpetual as trading (exchangeInfo shows it from the next request) */
+  list(symbol: string): void
+  /** takes a perpetual off exchangeInfo, as a delisting does */
+  delist(symbol: string): void
   /** the next request to `path` gets this answer instead (queued when called repeatedly) */
   failNext(path: string, status: number, body?: unknown, headers?: Record<string, string>): void
   /** the next request to `path` waits `ms` before being answered */
@@ -63,8 +67,11 @@ function defaultFaultBody(status: number): unknown {
 }
 
 /** REST half of the fake venue: state, routes, weight budget, one-shot faults. */
-export function createFakeBinanceRest(now: () => number) {
-  const symbols = new Set<string>([...DEFAULT_PERPETUALS])
+export function createFakeBinanceRest(
+  now: () => number,
+  listing: readonly string[] = DEFAULT_PERPETUALS
+) {
+  const symbols = new Set<string>(listing)
   const klines = new Map<string, BinanceKlineRow[]>()
   const openInterest = new Map<string, { openInterest: string; time: number }>()
   const premium = new Map<string, BinancePremiumIndexValue>()
@@ -144,6 +151,10 @@ export function createFakeBinanceRest(now: () => number) {
   }
 
   const rest: FakeBinanceRest = {
+    list: addSymbol,
+    delist(symbol) {
+      symbols.delete(symbol)
+    },
     setKlines(symbol, interval, rows) {
       addSymbol(symbol)
       klines.set(

@@ -14,6 +14,9 @@ const METHODS = ['SUBSCRIBE', 'UNSUBSCRIBE', 'LIST_SUBSCRIPTIONS', 'SET_PROPERTY
 /** Binance's inbound limit: more than this many frames within one second closes the connection. */
 export const MAX_INCOMING_PER_SECOND = 10
 
+/** Every symbol's liquidations on one stream. */
+export const ALL_FORCE_ORDERS = '!forceOrder@arr'
+
 /** Parses an upgrade URL into route and mode; undefined means 404. */
 export function parseWsPath(url: string): BinanceWsPath | undefined {
   const parsed = new URL(url, 'ws://fake')
@@ -45,6 +48,8 @@ export class FakeBinanceClient {
   readonly streams: string[]
   combined: boolean
   lastPongAt: number
+  /** when each SUBSCRIBE / UNSUBSCRIBE request came (ms) */
+  readonly requestTimes: number[] = []
   private readonly incoming: number[] = []
 
   constructor(
@@ -75,12 +80,18 @@ export class FakeBinanceClient {
     this.send(this.combined ? { stream, data } : data)
   }
 
+  /** A symbol's liquidation also goes to `!forceOrder@arr`, the every-symbol stream. */
+  deliverEvent(stream: string, data: unknown): void {
+    this.deliver(stream, data)
+    if (stream.endsWith('@forceOrder')) this.deliver(ALL_FORCE_ORDERS, data)
+  }
+
   send(value: unknown): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(value))
   }
 
   /** Answers one client text frame the way Binance does (acks, lists, properties, error frames). */
-  handleText(text: string): void {
+  handleText(text: string, now = Date.now()): void {
     let request: unknown
     try {
       request = JSON.parse(text)
@@ -118,6 +129,7 @@ export class FakeBinanceClient {
             msg: 'Invalid request: invalid type: expected a sequence of strings',
           })
         }
+        this.requestTimes.push(now)
         for (const name of params as string[]) {
           const at = this.streams.indexOf(name)
           if (method === 'SUBSCRIBE' && at < 0) this.streams.push(name)

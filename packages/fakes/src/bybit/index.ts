@@ -24,6 +24,10 @@ export interface FakeBybitOptions {
   idleTimeoutMs?: number
   /** REST requests allowed per 5 s before HTTP 403; default 600 like Bybit */
   requestsPer5s?: number
+  /** the USDT perpetuals instruments-info lists instead of the defaults */
+  symbols?: readonly string[]
+  /** the most instruments per instruments-info page (tests force paging); default 1000 */
+  instrumentsPageSize?: number
   /** clock for frame `ts`, REST `time` and idle bookkeeping; default Date.now */
   now?: () => number
 }
@@ -32,6 +36,8 @@ export interface FakeBybitConnection {
   url: string
   /** subscribed topics, in subscription order */
   topics: string[]
+  /** when each subscribe / unsubscribe request came (ms) */
+  requestTimes: number[]
 }
 
 /** A Bybit v5 linear venue on 127.0.0.1 speaking the real public WebSocket and REST protocol. */
@@ -52,7 +58,13 @@ export interface FakeBybit extends FakeVenue<FakeBybitRest, RecordedBybitRequest
 export async function startFakeBybit(options: FakeBybitOptions = {}): Promise<FakeBybit> {
   const now = options.now ?? Date.now
   const idleTimeoutMs = options.idleTimeoutMs ?? 600_000
-  const rest = createFakeBybitRest(now, options.requestsPer5s)
+  const rest = createFakeBybitRest(now, {
+    ...(options.requestsPer5s !== undefined && { requestsPer5s: options.requestsPer5s }),
+    ...(options.symbols && { symbols: options.symbols }),
+    ...(options.instrumentsPageSize !== undefined && {
+      instrumentsPageSize: options.instrumentsPageSize,
+    }),
+  })
   const tickerSnapshot = (topic: string) =>
     topic.startsWith('tickers.') ? rest.tickerOf(topic.slice('tickers.'.length)) : undefined
 
@@ -91,7 +103,11 @@ export async function startFakeBybit(options: FakeBybitOptions = {}): Promise<Fa
       for (const client of server.open()) client.socket.send(text)
     },
     connections() {
-      return [...server.clients].map((client) => ({ url: client.url, topics: [...client.topics] }))
+      return [...server.clients].map((client) => ({
+        url: client.url,
+        topics: [...client.topics],
+        requestTimes: [...client.requestTimes],
+      }))
     },
   }
 }

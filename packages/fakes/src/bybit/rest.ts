@@ -32,6 +32,10 @@ export interface BybitOpenInterestRow {
 /** The fake venue's REST state and one-shot faults. */
 export interface FakeBybitRest {
   setInstruments(instruments: BybitInstrument[]): void
+  /** lists a USDT perpetual as trading (a new listing) */
+  list(symbol: string): void
+  /** marks a perpetual Closed, as a delisting does (instruments-info still shows it) */
+  delist(symbol: string): void
   /** rows in any order; the venue answers newest first */
   setKlines(symbol: string, interval: string, rows: BybitKlineRow[]): void
   /** replaces the row with the same start time or inserts it; keeps at most `maxRows` newest */
@@ -83,8 +87,23 @@ const paramsError = (message: string, now: number): Answer => ({
   },
 })
 
-export function createFakeBybitRest(now: () => number, requestsPer5s = BYBIT_REQUESTS_PER_5S) {
-  let instruments = BYBIT_DEFAULT_INSTRUMENTS.map((item) => ({ ...item }))
+/** instruments-info pages: `limit` 1..1000, default 500 (Bybit v5 docs). */
+const INSTRUMENTS_DEFAULT_LIMIT = 500
+const INSTRUMENTS_MAX_LIMIT = 1000
+
+export interface FakeBybitRestOptions {
+  requestsPer5s?: number
+  /** listed USDT perpetuals instead of the defaults */
+  symbols?: readonly string[]
+  /** the most instruments one page holds, whatever `limit` asks (tests force paging) */
+  instrumentsPageSize?: number
+}
+
+export function createFakeBybitRest(now: () => number, options: FakeBybitRestOptions = {}) {
+  const requestsPer5s = options.requestsPer5s ?? BYBIT_REQUESTS_PER_5S
+  let instruments: BybitInstrument[] = options.symbols
+    ? options.symbols.map((symbol) => ({ symbol, fundingInterval: 480 }))
+    : BYBIT_DEFAULT_INSTRUMENTS.map((item) => ({ ...item }))
   const klines = new Map<string, BybitKlineRow[]>()
   const tickers = new Map<string, BybitTickerFields>()
   const openInterest = new Map<string, BybitOpenInterestRow[]>()
@@ -96,19 +115,33 @@ export function createFakeBybitRest(now: () => number, requestsPer5s = BYBIT_REQ
   const listed = (symbol: string | undefined) =>
     symbol !== undefined && instruments.some((item) => item.symbol === symbol)
 
+  /**
+   * One page of instruments: `limit` per page and an opaque `nextPageCursor` ("" on the last
+   * page), as Bybit pages linear instruments.
+   */
   function instrumentsInfo(query: Query, time: number): Answer {
-    const list = instruments
-      .filter((item) => query.symbol === undefined || item.symbol === query.symbol)
-      .map((item) => ({
-        symbol: item.symbol,
-        contractType: item.contractType ?? 'LinearPerpetual',
-        status: item.status ?? 'Trading',
-        baseCoin: item.symbol.replace(/(USDT|PERP|-.*)$/, ''),
-        quoteCoin: item.settleCoin ?? 'USDT',
-        settleCoin: item.settleCoin ?? 'USDT',
-        ...(item.fundingInterval !== null && { fundingInterval: item.fundingInterval ?? 480 }),
-      }))
-    return ok({ category: 'linear', list, nextPageCursor: '' }, time)
+    const limit = Math.min(
+      Number(query.limit ?? INSTRUMENTS_DEFAULT_LIMIT) || INSTRUMENTS_DEFAULT_LIMIT,
+      INSTRUMENTS_MAX_LIMIT,
+      options.instrumentsPageSize ?? INSTRUMENTS_MAX_LIMIT
+    )
+    const offset = query.cursor ? Number(Buffer.from(query.cursor, 'base64url').toString()) : 0
+    if (!Number.isInteger(offset) || offset < 0) return paramsError('cursor invalid', time)
+    const matching = instruments.filter(
+      (item) => query.symbol === undefined || item.symbol === query.symbol
+    )
+    const list = matching.slice(offset, offset + limit).map((item) => ({
+      symbol: item.symbol,
+      contractType: item.contractType ?? 'LinearPerpetual',
+      status: item.status ?? 'Trading',
+      baseCoin: item.symbol.replace(/(USDT|PERP|-.*)$/, ''),
+      quoteCoin: item.settleCoin ?? 'USDT',
+      settleCoin: item.settleCoin ?? 'USDT',
+      ...(item.fundingInterval !== null && { fundingInterval: item.fundingInterval ?? 480 }),
+    }))
+    const next = offset + limit < matching.length
+    const nextPageCursor = next ? Buffer.from(String(offset + limit)).toString('base64url') : ''
+    return ok({ category: 'linear', list, nextPageCursor }, time)
   }
 
   function kline(query: Query, time: number): Answer {
@@ -204,6 +237,15 @@ export function createFakeBybitRest(now: () => number, requestsPer5s = BYBIT_REQ
   const rest: FakeBybitRest = {
     setInstruments(list) {
       instruments = list.map((item) => ({ ...item }))
+    },
+    list(symbol) {
+      const found = instruments.find((item) => item.symbol === symbol)
+      if (found) found.status = 'Trading'
+      else instruments.push({ symbol, fundingInterval: 480 })
+    },
+    delist(symbol) {
+      const found = instruments.find((item) => item.symbol === symbol)
+      if (found) found.status = 'Closed'
     },
     setKlines(symbol, interval, rows) {
       klines.set(

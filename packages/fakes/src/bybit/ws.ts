@@ -17,6 +17,8 @@ export function isBybitTopic(topic: unknown): topic is string {
 export class FakeBybitClient {
   readonly topics: string[] = []
   readonly connId = crypto.randomUUID()
+  /** when each subscribe / unsubscribe request came (ms) */
+  readonly requestTimes: number[] = []
   lastHeardAt: number
 
   constructor(
@@ -74,6 +76,7 @@ export class FakeBybitClient {
       this.answer(typeof op === 'string' ? op : '', reqId, false, `Invalid op: ${String(op)}`)
       return false
     }
+    this.requestTimes.push(now)
     const bad = args.filter((topic) => !isBybitTopic(topic))
     if (bad.length > 0) {
       this.answer(op, reqId, false, `Invalid topic :[${bad.map(String).join(',')}]`)

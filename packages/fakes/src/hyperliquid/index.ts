@@ -20,6 +20,8 @@ export const HYPERLIQUID_GREETING = 'Websocket connection established.'
 export interface FakeHyperliquidOptions {
   /** a fixed port; default 0 (any free port) */
   port?: number
+  /** the perpetual coins `meta` lists instead of the defaults */
+  coins?: readonly string[]
   /** send the plain-text greeting on connect; default true */
   greeting?: boolean
   /** a socket the server has sent nothing to for this long is closed; default 60000 like Hyperliquid */
@@ -33,6 +35,8 @@ export interface FakeHyperliquidConnection {
   url: string
   /** current subscriptions as topics (`trades:BTC`, `candle:BTC:1m`), in subscription order */
   subscriptions: string[]
+  /** when each subscribe / unsubscribe request came (ms) */
+  requestTimes: number[]
 }
 
 /** A Hyperliquid venue on 127.0.0.1 speaking the real WebSocket and `POST /info` protocol. */
@@ -56,7 +60,7 @@ export async function startFakeHyperliquid(
   const { server, venue } = await startFakeVenue({
     name: 'fake Hyperliquid',
     port: options.port,
-    rest: createFakeHyperliquidRest(now),
+    rest: createFakeHyperliquidRest(now, options.coins),
     restFailure: (error) => ({ contentType: 'text/plain', body: String(error) }),
     route: (url) => (new URL(url, 'ws://fake').pathname === '/ws' ? url : undefined),
     connect(ws, url) {
@@ -66,7 +70,9 @@ export async function startFakeHyperliquid(
     },
     // `{"method":"ping"}` is the ping; off, it gets no `{"channel":"pong"}`
     onText(client, text, pings) {
-      if (client.handleText(text, now(), pings.answering)) pings.received += 1
+      // the 1000-subscription cap counts every socket of the IP (all clients are 127.0.0.1)
+      const ipSubscriptions = [...server.clients].reduce((sum, c) => sum + c.topics.length, 0)
+      if (client.handleText(text, now(), pings.answering, ipSubscriptions)) pings.received += 1
     },
     subscriptions: (client) => client.topics,
     // Hyperliquid closes a connection it has not sent a message to within the idle limit.
@@ -93,6 +99,7 @@ export async function startFakeHyperliquid(
       return [...server.clients].map((client) => ({
         url: client.url,
         subscriptions: [...client.topics],
+        requestTimes: [...client.requestTimes],
       }))
     },
   }

@@ -21,6 +21,10 @@ export interface HyperliquidAsset {
 export interface FakeHyperliquidRest {
   /** replaces the universe (order = asset ids = the order of metaAndAssetCtxs' contexts) */
   setUniverse(assets: HyperliquidAsset[]): void
+  /** lists a coin (appended: asset ids never move), or lists a delisted one again */
+  list(coin: string): void
+  /** marks a coin `isDelisted`, as Hyperliquid keeps delisted assets in the universe */
+  delist(coin: string): void
   setAssetCtx(coin: string, ctx: HyperliquidAssetCtx): void
   setCandles(coin: string, interval: string, rows: HyperliquidCandleRow[]): void
   /** replaces the row with the same open time or inserts it; keeps at most `maxRows` newest rows */
@@ -93,8 +97,10 @@ function stringField(value: unknown, name: string): string {
 }
 
 /** REST half of the fake venue: `POST /info` only, weights, one-shot faults. */
-export function createFakeHyperliquidRest(now: () => number) {
-  let universe: HyperliquidAsset[] = DEFAULT_UNIVERSE.map((asset) => ({ ...asset }))
+export function createFakeHyperliquidRest(now: () => number, coins?: readonly string[]) {
+  let universe: HyperliquidAsset[] = coins
+    ? coins.map((name) => ({ name, szDecimals: 2, maxLeverage: 10 }))
+    : DEFAULT_UNIVERSE.map((asset) => ({ ...asset }))
   const ctxs = new Map<string, HyperliquidAssetCtx>()
   const candles = new Map<string, HyperliquidCandleRow[]>()
   const funding = new Map<string, HyperliquidFundingRow[]>()
@@ -247,6 +253,15 @@ export function createFakeHyperliquidRest(now: () => number) {
   const rest: FakeHyperliquidRest = {
     setUniverse(assets) {
       universe = assets.map((asset) => ({ ...asset }))
+    },
+    list(coin) {
+      list(coin)
+      const asset = universe.find((item) => item.name === coin)
+      if (asset) delete asset.isDelisted
+    },
+    delist(coin) {
+      const asset = universe.find((item) => item.name === coin)
+      if (asset) asset.isDelisted = true
     },
     setAssetCtx(coin, ctx) {
       list(coin)

@@ -53,6 +53,8 @@ export function channelOf(topic: string): string {
 /** One client connection: its subscriptions and when the server last sent it anything. */
 export class FakeHyperliquidClient extends SendTimedClient {
   readonly topics: string[] = []
+  /** when each subscribe / unsubscribe request came (ms) */
+  readonly requestTimes: number[] = []
 
   deliver(topic: string, data: unknown, now: number): void {
     if (this.topics.includes(topic)) this.send({ channel: channelOf(topic), data }, now)
@@ -63,7 +65,13 @@ export class FakeHyperliquidClient extends SendTimedClient {
    * false), subscribe / unsubscribe → a `subscriptionResponse` echoing the subscription.
    * Returns true when the frame was a ping.
    */
-  handleText(text: string, now: number, answerPing: boolean): boolean {
+  handleText(
+    text: string,
+    now: number,
+    answerPing: boolean,
+    /** subscriptions of every socket from this IP: the cap is per IP */
+    ipSubscriptions = this.topics.length
+  ): boolean {
     let request: unknown
     try {
       request = JSON.parse(text)
@@ -86,6 +94,7 @@ export class FakeHyperliquidClient extends SendTimedClient {
       this.send({ channel: 'error', data: `Invalid request: ${text.slice(0, 100)}` }, now)
       return false
     }
+    this.requestTimes.push(now)
     const resolved = topicOf(subscription)
     if ('error' in resolved) {
       this.send({ channel: 'error', data: resolved.error }, now)
@@ -100,7 +109,7 @@ export class FakeHyperliquidClient extends SendTimedClient {
         )
         return false
       }
-      if (this.topics.length >= MAX_SUBSCRIPTIONS) {
+      if (ipSubscriptions >= MAX_SUBSCRIPTIONS) {
         this.send(
           {
             channel: 'error',

@@ -12,6 +12,8 @@ const PATHS: Record<string, OkxPath> = { '/ws/v5/public': 'public', '/ws/v5/busi
 
 export interface FakeOkxOptions {
   port?: number
+  /** the linear USDT swaps listed (`BTC-USDT-SWAP`…) instead of the defaults */
+  instIds?: readonly string[]
   /** a socket the server sent nothing for this long is closed with 4004; default 30 s like OKX */
   idleTimeoutMs?: number
   now?: () => number
@@ -21,6 +23,8 @@ export interface FakeOkxConnection {
   path: OkxPath
   /** subscriptions as `channel:instId` (or `channel:instType`), in order */
   keys: string[]
+  /** when each subscribe / unsubscribe request came (ms) */
+  requestTimes: number[]
 }
 
 /** An OKX v5 venue on 127.0.0.1: the public and business WebSockets and the REST API. */
@@ -42,7 +46,7 @@ export async function startFakeOkx(options: FakeOkxOptions = {}): Promise<FakeOk
   const { server, venue } = await startFakeVenue({
     name: 'fake OKX',
     port: options.port,
-    rest: createFakeOkxRest(),
+    rest: createFakeOkxRest(options.instIds),
     restFailure: (err) => ({
       contentType: 'application/json',
       body: JSON.stringify({ code: '50026', msg: String(err), data: [] }),
@@ -79,6 +83,10 @@ export async function startFakeOkx(options: FakeOkxOptions = {}): Promise<FakeOk
         if (path === undefined || client.path === path) client.sendText(text, time)
     },
     connections: () =>
-      [...server.clients].map((client) => ({ path: client.path, keys: [...client.keys] })),
+      [...server.clients].map((client) => ({
+        path: client.path,
+        keys: [...client.keys],
+        requestTimes: [...client.requestTimes],
+      })),
   }
 }

@@ -14,6 +14,10 @@ export interface OkxInstrument {
 /** The fake venue's REST state and one-shot faults. */
 export interface FakeOkxRest {
   setInstruments(instruments: OkxInstrument[]): void
+  /** lists a linear USDT swap (`BTC-USDT-SWAP`) as live, contract value 1 */
+  list(instId: string): void
+  /** takes a swap off the instrument list, as a delisting does */
+  delist(instId: string): void
   /** rows in any order (canonical interval); answered newest first */
   setCandles(instId: string, interval: string, rows: OkxCandleRow[]): void
   upsertCandle(instId: string, interval: string, row: OkxCandleRow, maxRows?: number): void
@@ -57,8 +61,10 @@ const error = (code: string, msg: string, status = 200): Answer => ({
   body: { code, msg, data: [] },
 })
 
-export function createFakeOkxRest() {
-  let instruments = OKX_DEFAULT_INSTRUMENTS.map((item) => ({ ...item }))
+export function createFakeOkxRest(listing?: readonly string[]) {
+  let instruments: OkxInstrument[] = listing
+    ? listing.map((instId) => ({ instId, ctVal: '1' }))
+    : OKX_DEFAULT_INSTRUMENTS.map((item) => ({ ...item }))
   const candles = new Map<string, OkxCandleRow[]>()
   const openInterest = new Map<string, Record<string, string>>()
   const funding = new Map<string, Record<string, string>>()
@@ -140,6 +146,12 @@ export function createFakeOkxRest() {
   const rest: FakeOkxRest = {
     setInstruments(list) {
       instruments = list.map((item) => ({ ...item }))
+    },
+    list(instId) {
+      if (!listed(instId)) instruments.push({ instId, ctVal: '1' })
+    },
+    delist(instId) {
+      instruments = instruments.filter((item) => item.instId !== instId)
     },
     setCandles(instId, interval, rows) {
       candles.set(

@@ -48,6 +48,8 @@ function refusal(arg: unknown, path: OkxPath): { code: string; msg: string } | u
 export class FakeOkxClient extends SendTimedClient {
   readonly keys: string[] = []
   readonly connId = Math.random().toString(16).slice(2, 10)
+  /** when each subscribe / unsubscribe request came (ms): OKX allows 480 an hour */
+  readonly requestTimes: number[] = []
 
   constructor(
     socket: WebSocket,
@@ -90,6 +92,7 @@ export class FakeOkxClient extends SendTimedClient {
     if ((op !== 'subscribe' && op !== 'unsubscribe') || !Array.isArray(args)) {
       return this.invalidRequest(text, now, echo)
     }
+    this.requestTimes.push(now)
     for (const arg of args) {
       const refused = refusal(arg, this.path)
       if (refused) {
