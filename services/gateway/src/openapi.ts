@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { OPEN_PATHS } from './access/access.ts'
 // Importing the route table imports the schemas, which registers every record and body
 // (`.meta({ id })`) in z.globalRegistry.
-import { exchangeParam, routes, type Answer, type RouteSpec } from './route-specs.ts'
+import { errors, exchangeParam, routes, TAGS, type Answer, type RouteSpec } from './route-specs.ts'
 
 type Json = Record<string, unknown>
 
@@ -64,40 +64,49 @@ function parameters(where: 'path' | 'query', shape: z.ZodObject | undefined, exc
   })
 }
 
-function answer({ description, body, contentType = 'application/json' }: Answer): Json {
-  return { description, content: { [contentType]: { schema: bodySchema(body) } } }
+function answer(a: Answer): Json {
+  const media: Json = { schema: bodySchema(a.body) }
+  if (a.examples) {
+    media.examples = Object.fromEntries(
+      Object.entries(a.examples).map(([name, value]) => [name, { value }])
+    )
+  }
+  const headers = Object.fromEntries(
+    Object.entries(a.headers ?? {}).map(([name, description]) => [
+      name,
+      { description, schema: { type: 'integer', minimum: 0 } },
+    ])
+  )
+  return {
+    description: a.description,
+    ...(a.headers ? { headers } : {}),
+    content: { [a.contentType ?? 'application/json']: media },
+  }
 }
 
-const errorBody = { 'application/json': { schema: ref('Error') } }
+/**
+ * Answers of the access rules (spec §6) every route but the open ones may give: a key that is
+ * required or unknown, a spent allowance, and a backbone that cannot check either.
+ */
+const ACCESS_ANSWERS = errors(401, 429, 503)
 
-/** Answers of the access rules (spec §6) every route but the probes may give. */
-const ACCESS_ANSWERS: Record<string, Json> = {
-  401: {
-    description: 'API keys are required and none was sent, or the key is unknown or revoked',
-    content: errorBody,
-  },
-  429: {
-    description:
-      'The client is over its request limit (a request that has to ask the exchange counts 10)',
-    headers: {
-      'Retry-After': { description: 'Seconds until the limit resets', schema: { type: 'integer' } },
-    },
-    content: errorBody,
-  },
-}
-
-function operation(spec: RouteSpec, exchanges: string[]): Json {
+function operation(operationId: string, spec: RouteSpec, exchanges: string[]): Json {
   const params = [
     ...parameters('path', spec.pathParams, exchanges),
     ...parameters('query', spec.query, exchanges),
   ]
   const open = OPEN_PATHS.has(spec.path)
-  const responses = {
-    ...Object.fromEntries(Object.entries(spec.responses).map(([status, a]) => [status, answer(a)])),
-    ...(open ? {} : ACCESS_ANSWERS),
-  }
+  const answers = { ...(open ? {} : ACCESS_ANSWERS), ...spec.responses }
+  const responses = Object.fromEntries(
+    Object.entries(answers)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([status, a]) => [status, answer(a)])
+  )
   return {
+    operationId,
+    tags: [...spec.tags],
     summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
     ...(params.length > 0 ? { parameters: params } : {}),
     responses,
     // the key is optional or required depending on the deployment's API_KEYS
@@ -109,21 +118,43 @@ function operation(spec: RouteSpec, exchanges: string[]): Json {
 export function buildOpenApi(options: { version: string; exchanges: readonly string[] }): Json {
   const exchanges = [...options.exchanges]
   const paths: Record<string, Json> = {}
-  for (const spec of Object.values(routes) as RouteSpec[]) {
-    paths[spec.path] = { [spec.method]: operation(spec, exchanges) }
+  for (const [operationId, spec] of Object.entries(routes) as [string, RouteSpec][]) {
+    paths[spec.path] = { [spec.method]: operation(operationId, spec, exchanges) }
   }
   return {
     openapi: '3.1.0',
     info: {
       title: 'takashi',
       version: options.version,
-      description:
-        'Normalized market data for crypto derivatives: REST from the cache, live WebSocket streams.',
+      description: API_DESCRIPTION,
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    // relative: the document describes the gateway (or load balancer) that serves it
+    servers: [{ url: '/', description: 'this gateway' }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
       schemas: componentSchemas(),
-      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+      securitySchemes: {
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description:
+            'Needed when the deployment runs with API_KEYS=required; optional gives a key its own limits',
+        },
+      },
     },
   }
 }
+
+const API_DESCRIPTION = `Normalized market data for crypto derivatives (Binance USD-M, Bybit, OKX, \
+Hyperliquid): REST answers from the cache the ingestors keep, and live WebSocket streams.
+
+- Records use snake_case keys; times are integer milliseconds since the Unix epoch (UTC); sizes are \
+in base units and \`*_usd\` values are price × base quantity.
+- Errors are \`{"error": {"code", "message"}}\` with a stable \`code\` (\`bad_request\`, \
+\`unknown_symbol\`, \`rate_limited\`, …). 429 and 503 \`busy\` carry \`Retry-After\` in seconds.
+- The WebSocket API (path streams, the multiplexed \`/ws\` protocol and \`since_id\` resume) is \
+described by the AsyncAPI document \`docs/asyncapi.yaml\` in the repository; \`@takashi/client\` \
+speaks both.`

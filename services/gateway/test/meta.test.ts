@@ -130,7 +130,7 @@ describe('service routes', () => {
         'start_time',
         'end_time',
       ])
-      expect(route?.responses['400']).toEqual({
+      expect(route?.responses['400']).toMatchObject({
         description: expect.any(String) as unknown,
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       })
