@@ -1,4 +1,3 @@
-import { symbolListOrExit } from '@takashi/config'
 import { fileURLToPath } from 'node:url'
 import { hasRedisServer, startLocalRedis, type LocalRedis } from '@takashi/local-redis'
 import { adapters } from '@takashi/exchanges'
@@ -54,7 +53,8 @@ let runnable = new Set(Object.keys(adapters) as ExchangeId[])
 if (demo) {
   const simulation = await startSimulation({
     exchanges: env.EXCHANGES,
-    symbols: symbolListOrExit(env.SYMBOLS, 'simulator'),
+    symbols: env.SYMBOLS,
+    streamedIntervals: env.OHLC_INTERVALS,
     // every interval, so REST answers any interval a client asks for, not only the streamed ones
     intervals: INTERVALS,
     basePort: env.SIMULATOR_PORT,

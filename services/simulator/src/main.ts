@@ -1,4 +1,3 @@
-import { symbolListOrExit } from '@takashi/config'
 import { createLogger, onShutdown } from '@takashi/observability'
 import { INTERVALS } from '@takashi/schemas'
 import { env } from './env.ts'
@@ -7,7 +6,8 @@ import { SIMULATED_EXCHANGES, startSimulation } from './simulation.ts'
 const log = createLogger({ service: 'simulator', level: env.LOG_LEVEL })
 const simulation = await startSimulation({
   exchanges: SIMULATED_EXCHANGES,
-  symbols: symbolListOrExit(env.SYMBOLS, 'simulator'),
+  symbols: env.SYMBOLS,
+  streamedIntervals: env.OHLC_INTERVALS,
   // every interval, so REST answers any interval a client asks for, not only the streamed ones
   intervals: INTERVALS,
   basePort: env.SIMULATOR_PORT,

@@ -1,4 +1,4 @@
-import type { ExchangeId } from '@takashi/schemas'
+import { SPIKE_TIMEFRAMES, type ExchangeId } from '@takashi/schemas'
 import type { Logger } from '@takashi/observability'
 import { startSimulatedBinance } from './binance/index.ts'
 import { startSimulatedBybit } from './bybit/index.ts'
@@ -6,6 +6,11 @@ import { startSimulatedHyperliquid } from './hyperliquid/index.ts'
 import { startSimulatedOkx } from './okx/index.ts'
 import { createRandom } from './market/random.ts'
 import type { SimulatedVenue, SimulatedVenueOptions } from './venue.ts'
+
+/** The streamed intervals and the spike monitor's timeframes, which it seeds from candles. */
+const wholeMarketIntervals = (streamed: readonly string[]) => [
+  ...new Set([...streamed, ...SPIKE_TIMEFRAMES]),
+]
 
 type StartVenue = (options: SimulatedVenueOptions) => Promise<SimulatedVenue>
 
@@ -32,8 +37,11 @@ export interface Simulation {
  */
 export async function startSimulation(options: {
   exchanges: readonly ExchangeId[]
-  symbols: readonly string[]
+  /** canonical symbols, or `all`: a few hundred per venue (see market/whole-market.ts) */
+  symbols: readonly string[] | 'all'
   intervals: readonly string[]
+  /** with `all`: the intervals streamed (OHLC_INTERVALS), simulated for every symbol */
+  streamedIntervals?: readonly string[]
   basePort?: number
   seed?: number
   log?: Logger
@@ -50,6 +58,9 @@ export async function startSimulation(options: {
           ...(port !== undefined && { port }),
           symbols: options.symbols,
           intervals: options.intervals,
+          ...(options.streamedIntervals && {
+            wholeMarketIntervals: wholeMarketIntervals(options.streamedIntervals),
+          }),
           random,
         })
       )

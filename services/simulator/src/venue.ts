@@ -1,14 +1,18 @@
+import type { ExchangeId } from '@takashi/schemas'
 import { driveMarkets } from './market/drive.ts'
 import { createMarket, type MarketListener, type MarketOptions } from './market/market.ts'
 import { createRandom, symbolSeed, type Random } from './market/random.ts'
+import { MAJORS, MINOR, wholeMarketOf } from './market/whole-market.ts'
 
 /** What every simulated venue is started with. */
 export interface SimulatedVenueOptions {
   /** fixed port; default any free one */
   port?: number
-  /** canonical symbols; a venue skips the ones it cannot list */
-  symbols: readonly string[]
+  /** canonical symbols (a venue skips the ones it cannot list), or `all`: its whole market */
+  symbols: readonly string[] | 'all'
   intervals: readonly string[]
+  /** with `all`: the intervals of the symbols other than the majors; default 1m, 5m, 15m, 1h */
+  wholeMarketIntervals?: readonly string[]
   /** the market's randomness; default a fixed seed, so runs repeat */
   random?: Random
   /** wall clock; default Date.now */
@@ -25,6 +29,26 @@ export interface SimulatedVenue {
 export type VenueMarket = Partial<Omit<MarketOptions, 'random' | 'now'>> & {
   symbol: string
   listener: MarketListener
+}
+
+/** A symbol a venue lists and how it is simulated (fields left out: the venue's defaults). */
+export type Listing = Pick<
+  VenueMarket,
+  'symbol' | 'intervals' | 'activity' | 'historyLength' | 'oiPeriods'
+>
+
+/**
+ * The symbols `exchange` lists: the given ones, or with `all` its share of the simulated whole
+ * market, where every symbol but the majors trades less and keeps less history.
+ */
+export function listingsOf(options: SimulatedVenueOptions, exchange: ExchangeId): Listing[] {
+  if (options.symbols !== 'all') return options.symbols.map((symbol) => ({ symbol }))
+  const minorIntervals = options.wholeMarketIntervals ?? ['1m', '5m', '15m', '1h']
+  return wholeMarketOf(exchange).map((symbol) =>
+    MAJORS.has(symbol)
+      ? { symbol }
+      : { symbol, intervals: minorIntervals, ...MINOR, oiPeriods: [...MINOR.oiPeriods] }
+  )
 }
 
 /**

@@ -1,5 +1,10 @@
 import { startFakeBinance } from '@takashi/fakes/binance'
-import { startSimulatedVenue, type SimulatedVenue, type SimulatedVenueOptions } from '../venue.ts'
+import {
+  listingsOf,
+  startSimulatedVenue,
+  type SimulatedVenue,
+  type SimulatedVenueOptions,
+} from '../venue.ts'
 import { binanceTranslator } from './translate.ts'
 
 /**
@@ -10,7 +15,10 @@ export function startSimulatedBinance(options: SimulatedVenueOptions): Promise<S
   return startSimulatedVenue(options, {
     start: (venue) => startFakeBinance(venue),
     markets: (venue) =>
-      options.symbols.map((symbol) => ({ symbol, listener: binanceTranslator(venue, symbol) })),
+      listingsOf(options, 'binance').map((listing) => ({
+        ...listing,
+        listener: binanceTranslator(venue, listing.symbol),
+      })),
     urls: (venue) => ({ BINANCE_WS_URL: venue.wsUrl, BINANCE_REST_URL: venue.restUrl }),
   })
 }

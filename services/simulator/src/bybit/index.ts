@@ -1,5 +1,10 @@
 import { startFakeBybit } from '@takashi/fakes/bybit'
-import { startSimulatedVenue, type SimulatedVenue, type SimulatedVenueOptions } from '../venue.ts'
+import {
+  listingsOf,
+  startSimulatedVenue,
+  type SimulatedVenue,
+  type SimulatedVenueOptions,
+} from '../venue.ts'
 import { BYBIT_OI_INTERVALS, bybitTranslator } from './translate.ts'
 
 /**
@@ -8,14 +13,15 @@ import { BYBIT_OI_INTERVALS, bybitTranslator } from './translate.ts'
  * Symbols that are not USDT perpetuals are skipped.
  */
 export function startSimulatedBybit(options: SimulatedVenueOptions): Promise<SimulatedVenue> {
-  const symbols = options.symbols.filter((symbol) => /^[A-Z0-9]+USDT$/.test(symbol))
+  const listings = listingsOf(options, 'bybit').filter((l) => /^[A-Z0-9]+USDT$/.test(l.symbol))
   return startSimulatedVenue(options, {
     start: (venue) => startFakeBybit(venue),
     markets(venue) {
-      venue.rest.setInstruments(symbols.map((symbol) => ({ symbol, fundingInterval: 480 })))
-      return symbols.map((symbol) => ({
+      venue.rest.setInstruments(listings.map(({ symbol }) => ({ symbol, fundingInterval: 480 })))
+      return listings.map(({ symbol, ...listing }) => ({
+        ...listing,
         symbol,
-        oiPeriods: Object.keys(BYBIT_OI_INTERVALS),
+        oiPeriods: listing.oiPeriods ?? Object.keys(BYBIT_OI_INTERVALS),
         listener: bybitTranslator(venue, symbol),
       }))
     },

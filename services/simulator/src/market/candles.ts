@@ -69,7 +69,7 @@ export function applyTrade(candle: Candle, trade: CandleTrade): void {
 }
 
 /**
- * `HISTORY_LENGTH` candles ending with the one open at `now` (which opens at `price`), walked
+ * `length` (default `HISTORY_LENGTH`) candles ending with the one open at `now` (which opens at `price`), walked
  * backwards so the newest close meets the live price.
  */
 export function generateHistory(
@@ -77,13 +77,14 @@ export function generateHistory(
   interval: string,
   now: number,
   price: number,
-  random: Random
+  random: Random,
+  length = HISTORY_LENGTH
 ): Candle[] {
   const currentOpen = candleOpenTime(interval, now)
   const history: Candle[] = [emptyCandle(currentOpen, price)]
   let close = price
   let openTime = currentOpen
-  for (let index = 1; index < HISTORY_LENGTH; index++) {
+  for (let index = 1; index < length; index++) {
     openTime = candleOpenTime(interval, openTime - 1)
     const minutes = (nextOpenTime(interval, openTime) - openTime) / 60_000
     const sigma = TRADE_VOLATILITY * Math.sqrt(TRADES_PER_MINUTE * minutes)

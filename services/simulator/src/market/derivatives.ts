@@ -50,7 +50,11 @@ export function createDerivatives(
   now: number,
   price: number,
   random: Random,
-  options: { fundingIntervalMs?: number; oiPeriods?: readonly string[] } = {}
+  options: {
+    fundingIntervalMs?: number
+    oiPeriods?: readonly string[]
+    historyLength?: number
+  } = {}
 ): Derivatives {
   const fundingIntervalMs = options.fundingIntervalMs ?? MODEL_FUNDING_INTERVAL_MS
   const state: Derivatives = {
@@ -61,7 +65,7 @@ export function createDerivatives(
     oiHistory: new Map(),
   }
   let settled = nextFundingTime(now, fundingIntervalMs) - fundingIntervalMs
-  for (let index = 0; index < FUNDING_HISTORY_LENGTH; index++) {
+  for (let index = 0; index < (options.historyLength ?? FUNDING_HISTORY_LENGTH); index++) {
     state.fundingHistory.unshift({
       rate: fundingPerInterval(state, 0.0001 + 0.00008 * random.gaussian()),
       time: settled,
@@ -74,7 +78,7 @@ export function createDerivatives(
     let time = candleOpenTime(period, now)
     let value = state.openInterest
     const sigma = 0.002 * Math.sqrt((nextOpenTime(period, time) - time) / 300_000)
-    for (let index = 0; index < OI_HISTORY_LENGTH; index++) {
+    for (let index = 0; index < (options.historyLength ?? OI_HISTORY_LENGTH); index++) {
       rows.unshift({ time, openInterest: value, price: price * Math.exp(0.01 * random.gaussian()) })
       value /= Math.exp(sigma * random.gaussian())
       time = candleOpenTime(period, time - 1)

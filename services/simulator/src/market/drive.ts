@@ -2,6 +2,8 @@ import type { Random } from './random.ts'
 
 /** What the clock drives in every simulated venue's market. */
 export interface DrivenMarket {
+  /** trading activity relative to a major: scales the chance of a trade in each tick */
+  activity: number
   /** one taker trade now */
   trade(time: number): void
   /** once a second: candles, mark price, open interest, funding */
@@ -22,8 +24,9 @@ export function driveMarkets(
   const trading = setInterval(() => {
     const time = now()
     for (const market of markets) {
-      if (random.chance(TRADE_CHANCE)) market.trade(time)
-      if (random.chance(BURST_CHANCE)) for (let i = 0; i < 3; i++) market.trade(time)
+      if (random.chance(TRADE_CHANCE * market.activity)) market.trade(time)
+      if (random.chance(BURST_CHANCE * market.activity))
+        for (let i = 0; i < 3; i++) market.trade(time)
     }
   }, TICK_MS)
   const seconds = setInterval(() => {

@@ -93,6 +93,10 @@ export interface MarketOptions {
   fundingIntervalMs?: number
   /** open interest history periods to keep; default every Binance period */
   oiPeriods?: readonly string[]
+  /** trading activity relative to a major (1, the default: about 5 trades a second) */
+  activity?: number
+  /** rows of history: candles per interval, open interest per period, funding; default 1000/500 */
+  historyLength?: number
 }
 
 /**
@@ -101,6 +105,7 @@ export interface MarketOptions {
  */
 export function createMarket(options: MarketOptions, listener: MarketListener): DrivenMarket {
   const { symbol, intervals, random } = options
+  const activity = options.activity ?? 1
   const profile: SymbolProfile = profileFor(symbol)
   const lot = options.lotSize ?? 10 ** -profile.quantityDecimals
   const toLots = (quantity: number) => Math.max(1, Math.round(quantity / lot))
@@ -110,13 +115,22 @@ export function createMarket(options: MarketOptions, listener: MarketListener): 
   let orderId = Math.floor(options.now / 100)
   let tradeId = Math.floor(options.now / 25)
   let lastSecond = options.now
-  let nextLiquidationAt = options.now + random.between(2_000, 6_000)
+  // a quieter market is liquidated as much less often as it trades less
+  const liquidationGap = (min: number, max: number) => random.between(min, max) / activity
+  let nextLiquidationAt = options.now + liquidationGap(2_000, 6_000)
 
   const candles = new Map<string, Candle>()
   const histories = new Map<string, Candle[]>()
   for (const interval of intervals) {
     const start = roundPrice(profile, price)
-    const history = generateHistory(profile, interval, options.now, start, random)
+    const history = generateHistory(
+      profile,
+      interval,
+      options.now,
+      start,
+      random,
+      options.historyLength
+    )
     histories.set(interval, history)
     candles.set(interval, history[history.length - 1]!)
   }
@@ -160,7 +174,7 @@ export function createMarket(options: MarketOptions, listener: MarketListener): 
   }
 
   function liquidate(now: number): void {
-    nextLiquidationAt = now + random.between(5_000, 10_000)
+    nextLiquidationAt = now + liquidationGap(5_000, 10_000)
     // a long is closed by selling below the market, a short by buying above it
     const side = random.chance(0.55) ? 'long' : 'short'
     const away = side === 'long' ? -1 : 1
@@ -175,6 +189,7 @@ export function createMarket(options: MarketOptions, listener: MarketListener): 
   }
 
   return {
+    activity,
     trade(now) {
       rollCandles(now)
       const pull = Math.log(profile.basePrice / price) * 0.0005

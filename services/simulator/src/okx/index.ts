@@ -1,5 +1,10 @@
 import { OKX_DEFAULT_INSTRUMENTS, okxInstId, startFakeOkx } from '@takashi/fakes/okx'
-import { startSimulatedVenue, type SimulatedVenue, type SimulatedVenueOptions } from '../venue.ts'
+import {
+  listingsOf,
+  startSimulatedVenue,
+  type SimulatedVenue,
+  type SimulatedVenueOptions,
+} from '../venue.ts'
 import { OKX_OI_PERIODS, okxTranslator } from './translate.ts'
 
 /** Contract sizes of the simulated swaps: OKX's own for BTC and ETH, 1 base unit otherwise. */
@@ -10,24 +15,25 @@ const CONTRACT_SIZE: Record<string, number> = { BTCUSDT: 0.01, ETHUSDT: 0.1 }
  * (public: trades, open interest, funding, mark price, liquidations; business: candles).
  */
 export function startSimulatedOkx(options: SimulatedVenueOptions): Promise<SimulatedVenue> {
-  const symbols = options.symbols.filter((symbol) => /^[A-Z0-9]+USDT$/.test(symbol))
+  const listings = listingsOf(options, 'okx').filter((l) => /^[A-Z0-9]+USDT$/.test(l.symbol))
   return startSimulatedVenue(options, {
     start: (venue) => startFakeOkx(venue),
     markets(venue) {
       venue.rest.setInstruments([
-        ...symbols.map((symbol) => ({
+        ...listings.map(({ symbol }) => ({
           instId: okxInstId(symbol),
           ctVal: String(CONTRACT_SIZE[symbol] ?? 1),
         })),
         ...OKX_DEFAULT_INSTRUMENTS.filter((item) => item.ctType === 'inverse'),
       ])
-      return symbols.map((symbol) => {
+      return listings.map(({ symbol, ...listing }) => {
         const contractSize = CONTRACT_SIZE[symbol] ?? 1
         return {
+          ...listing,
           symbol,
           // trades and liquidations are whole contracts
           lotSize: contractSize,
-          oiPeriods: Object.keys(OKX_OI_PERIODS),
+          oiPeriods: listing.oiPeriods ?? Object.keys(OKX_OI_PERIODS),
           listener: okxTranslator(venue, symbol, contractSize),
         }
       })
