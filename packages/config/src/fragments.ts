@@ -92,10 +92,3 @@ export const sharedEnv = {
 export const exchangeUrlEnv = Object.fromEntries(
   Object.entries(EXCHANGE_URL_DEFAULTS).map(([name, url]) => [name, exactUrl.default(url)])
 ) as { [K in ExchangeUrlName]: z.ZodDefault<typeof exactUrl> }
-
-/** For a process that cannot serve `SYMBOLS=all` yet: exits with a message saying so. */
-export function symbolListOrExit(setting: SymbolsSetting, processName: string): string[] {
-  if (setting !== 'all') return setting
-  process.stderr.write(`SYMBOLS: "all" is not supported by the ${processName} yet\n`)
-  process.exit(2)
-}
