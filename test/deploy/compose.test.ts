@@ -133,11 +133,57 @@ describe('deploy/Dockerfile', () => {
     const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args)
     expect(runs.some((r) => r.includes('tsc -p deploy/tsconfig.build.json'))).toBe(true)
     expect(runs.some((r) => r.includes('deploy/stage-runtime.ts dist'))).toBe(true)
-    expect(runs.some((r) => r.includes('pnpm install --prod --frozen-lockfile'))).toBe(true)
+    expect(runs.some((r) => r.includes('pnpm install --prod --offline --frozen-lockfile'))).toBe(
+      true
+    )
     const users = instructions.filter((i) => i.keyword === 'USER').map((i) => i.args)
     expect(users.at(-1)).toBe('node')
     expect(instructions.some((i) => i.keyword === 'HEALTHCHECK')).toBe(true)
     expect(instructions.find((i) => i.keyword === 'ENTRYPOINT')?.args).toBe('["takashi"]')
+  })
+
+  test('every stage starts from Node 22 or later, pinned by digest, or from an earlier stage', () => {
+    const arg = instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='))
+    const image = arg?.args.slice('NODE_IMAGE='.length) ?? ''
+    const pinned = /^node:(\d+)[\w.-]*@sha256:[0-9a-f]{64}$/.exec(image)
+    expect(pinned, image).not.toBeNull()
+    expect(Number(pinned![1])).toBeGreaterThanOrEqual(22)
+    // the image satisfies the engines range the code declares (>=major.minor)
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines
+    const floor = /^>=(\d+)\.\d+$/.exec(engines.node)
+    expect(Number(pinned![1])).toBeGreaterThanOrEqual(Number(floor?.[1]))
+    const stages: string[] = []
+    for (const from of instructions.filter((i) => i.keyword === 'FROM')) {
+      const [base, as, name] = from.args.split(/\s+/)
+      expect([...stages, '${NODE_IMAGE}'], `line ${from.line}`).toContain(base)
+      if (as?.toUpperCase() === 'AS') stages.push(name!)
+    }
+  })
+
+  test('layer caching: `pnpm fetch` from the lockfile alone before any source, then offline installs', () => {
+    const fetch = instructions.findIndex((i) => i.keyword === 'RUN' && i.args === 'pnpm fetch')
+    expect(fetch).toBeGreaterThan(0)
+    const copied = (i: (typeof instructions)[number]) =>
+      i.args
+        .split(/\s+/)
+        .filter((a) => !a.startsWith('--'))
+        .slice(0, -1)
+    const before = instructions
+      .slice(0, fetch)
+      .filter((i) => i.keyword === 'COPY')
+      .flatMap(copied)
+    expect(before.sort()).toEqual(['.npmrc', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'])
+    const after = instructions
+      .slice(fetch)
+      .filter((i) => i.keyword === 'COPY')
+      .flatMap(copied)
+    expect(after).toEqual(expect.arrayContaining(['package.json', 'packages', 'services']))
+    const installs = instructions.filter((i) => i.keyword === 'RUN' && /pnpm install/.test(i.args))
+    expect(installs.length).toBe(2)
+    for (const install of installs) {
+      expect(install.args, `line ${install.line}`).toMatch(/--offline/)
+      expect(install.args, `line ${install.line}`).toMatch(/--frozen-lockfile/)
+    }
   })
 
   test('every COPY source from the context exists and is not excluded by .dockerignore', () => {

@@ -35,7 +35,7 @@ beforeAll(() => {
   stageRuntime(root, app)
   const install = spawnSync(
     'pnpm',
-    ['install', '--prod', '--frozen-lockfile', '--prefer-offline', '--reporter=silent'],
+    ['install', '--prod', '--frozen-lockfile', '--offline', '--reporter=silent'],
     { cwd: app, encoding: 'utf8', env: { ...process.env, CI: 'true' } }
   )
   expect(install.status, install.stdout + install.stderr).toBe(0)
