@@ -1,8 +1,10 @@
+import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { hasRedisServer, startLocalRedis, type LocalRedis } from '@takashi/local-redis'
 import { adapters } from '@takashi/exchanges'
 import { INTERVALS, type ExchangeId } from '@takashi/schemas'
-import { env, inheritedEnv } from './env.ts'
+import { prettyLogLines } from '@takashi/observability'
+import { env, inheritedEnv, logFormat } from './env.ts'
 import { formatTable, planStack } from './plan.ts'
 import { supervise, type Supervisor } from './supervisor.ts'
 import { startSimulation, type Simulation } from '@takashi/simulator/simulation'
@@ -78,7 +80,17 @@ if (skipped.length > 0) {
 // the gateway reports on exactly the exchanges that run
 childEnv.EXCHANGES = env.EXCHANGES.filter((id) => runnable.has(id)).join(',')
 process.stdout.write(`${formatTable(processes, env.PORT)}\n`)
-const stack = supervise(processes, { root, env: childEnv, log })
+// each child through its own formatter, so lines of two children never interleave mid-line
+const pretty = (output: Readable) =>
+  output
+    .pipe(prettyLogLines({ colorize: process.stdout.hasColors?.() ?? false }))
+    .pipe(process.stdout, { end: false })
+const stack = supervise(processes, {
+  root,
+  env: childEnv,
+  log,
+  ...(logFormat === 'pretty' && { stdout: pretty }),
+})
 supervisors.push(stack)
 if (demo) {
   const symbol = env.SYMBOLS === 'all' ? 'BTCUSDT' : (env.SYMBOLS[0] ?? 'BTCUSDT')

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import type { Readable } from 'node:stream'
 import type { ProcessPlan } from './plan.ts'
 
 export interface Supervisor {
@@ -14,7 +15,13 @@ export interface Supervisor {
  */
 export function supervise(
   plans: readonly ProcessPlan[],
-  options: { root: string; env: Record<string, string | undefined>; log: (line: string) => void }
+  options: {
+    root: string
+    env: Record<string, string | undefined>
+    log: (line: string) => void
+    /** takes each child's stdout (e.g. to make its JSON logs readable); default: inherited */
+    stdout?: (output: Readable) => void
+  }
 ): Supervisor {
   const children = new Map<string, ChildProcess>()
   let stopping = false
@@ -26,11 +33,12 @@ export function supervise(
     const child = spawn(process.execPath, ['--import', 'tsx', plan.entry], {
       cwd: options.root,
       env: { ...options.env, ...plan.env },
-      stdio: 'inherit',
+      stdio: ['inherit', options.stdout ? 'pipe' : 'inherit', 'inherit'],
       // its own process group: Ctrl-C reaches the launcher only, which stops children in order
       detached: true,
     })
     children.set(plan.name, child)
+    if (options.stdout && child.stdout) options.stdout(child.stdout)
     child.on('exit', (code, signal) => {
       children.delete(plan.name)
       if (stopping) return
