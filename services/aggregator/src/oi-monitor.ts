@@ -22,6 +22,8 @@ export interface OiMonitorDeps {
   metrics: AggregatorMetrics
   /** how long a history fetch from an ingestor may take */
   fetchTimeoutMs?: number
+  /** history fetches per exchange for seeding windows; default HISTORY_FETCH_RATE */
+  historyFetchRate?: { burst: number; perSecond: number }
   now?: () => number
 }
 
@@ -51,6 +53,7 @@ export function createOiMonitor(deps: OiMonitorDeps) {
     keys,
     log,
     fetchTimeoutMs: deps.fetchTimeoutMs ?? 5_000,
+    ...(deps.historyFetchRate && { fetchRate: deps.historyFetchRate }),
   })
   const evaluator = createSpikeEvaluator({
     redis,

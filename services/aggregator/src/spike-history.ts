@@ -20,7 +20,16 @@ export interface SpikeHistoryDeps {
   log: Logger
   /** how long a history fetch from an ingestor may take */
   fetchTimeoutMs: number
+  /**
+   * History fetches per exchange: a burst, then a steady rate per second. Seeding a whole market
+   * (thousands of series) must not take the clients' share of an exchange's REST budget.
+   */
+  fetchRate?: { burst: number; perSecond: number }
+  now?: () => number
 }
+
+/** 32 at once (two symbols' windows seed without waiting), then one a second per exchange. */
+export const HISTORY_FETCH_RATE = { burst: 32, perSecond: 1 }
 
 /** Where a series' window starts: the exchange's history, asked of its ingestor. */
 export function createSpikeHistory(deps: SpikeHistoryDeps) {
@@ -36,10 +45,30 @@ export function createSpikeHistory(deps: SpikeHistoryDeps) {
    * Asks the exchange's ingestor. A request the ingestor refused (it keeps no such history) is
    * an empty answer; anything else is RETRY.
    */
+  const rate = deps.fetchRate ?? HISTORY_FETCH_RATE
+  const now = deps.now ?? Date.now
+  const buckets = new Map<ExchangeId, { tokens: number; at: number }>()
+  /** Takes one fetch of the exchange's allowance, or false when it is spent for now. */
+  function allowed(exchange: ExchangeId): boolean {
+    const at = now()
+    const bucket = buckets.get(exchange) ?? { tokens: rate.burst, at }
+    bucket.tokens = Math.min(
+      rate.burst,
+      bucket.tokens + ((at - bucket.at) / 1_000) * rate.perSecond
+    )
+    bucket.at = at
+    buckets.set(exchange, bucket)
+    if (bucket.tokens < 1) return false
+    bucket.tokens -= 1
+    return true
+  }
+
   async function fetchFromIngestor<T>(
     exchange: ExchangeId,
     request: FetchRequest
   ): Promise<T[] | typeof RETRY> {
+    // over the allowance the series waits for a later evaluation, unseeded and unjudged
+    if (!allowed(exchange)) return RETRY
     try {
       return (await client.fetch(exchange, request)) as T[]
     } catch (err) {

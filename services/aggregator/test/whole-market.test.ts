@@ -29,11 +29,13 @@ const calm = (i: number) => (i % 2 === 0 ? 1010 : 990)
 
 /** Stands in for the Binance ingestor: a calm open-interest history for any symbol. */
 function fakeIngestor(redisUrl: string, keys: Keys) {
+  const requests: string[] = []
   const connection = createRedis(redisUrl, { blocking: true })
   const worker = new Worker(
     keys.fetchQueue('binance'),
     (job) => {
       const data = job.data as { kind: string; timeframe: SpikeTimeframe; symbol: string }
+      requests.push(`${data.kind}:${data.symbol}:${data.timeframe}`)
       if (data.kind !== 'oi_history') return Promise.reject(new Error('upstream: no candles here'))
       const step = INTERVAL_MS[data.timeframe]
       const lastClosed = Math.floor(T0 / step) * step - step
@@ -54,6 +56,7 @@ function fakeIngestor(redisUrl: string, keys: Keys) {
     await worker.close()
     connection.disconnect()
   })
+  return requests
 }
 
 const publishOi = (redis: Redis, keys: Keys, symbol: string, value: number, at: number) =>
@@ -72,6 +75,33 @@ async function spikesOf(redis: Redis, keys: Keys, symbol: string) {
   return entries.map((e) => JSON.parse(e.body) as OISpike).filter((s) => s.symbol === symbol)
 }
 
+function startMonitor(
+  redisUrl: string,
+  keys: Keys,
+  historyFetchRate?: { burst: number; perSecond: number }
+) {
+  const registry = new Registry()
+  const monitorRedis = createRedis(redisUrl)
+  const monitor = createOiMonitor({
+    redis: monitorRedis,
+    redisUrl,
+    keys,
+    exchanges: ['binance'],
+    symbols: 'all',
+    pollMs: HOUR,
+    log: pino({ level: 'silent' }),
+    metrics: createAggregatorMetrics(registry),
+    fetchTimeoutMs: 5_000,
+    ...(historyFetchRate && { historyFetchRate }),
+    now: () => T0 + 5_000,
+  })
+  onTestFinished(async () => {
+    await monitor.stop()
+    monitorRedis.disconnect()
+  })
+  return { monitor, registry }
+}
+
 describe('spike monitor over a whole market', () => {
   test('a symbol listed at runtime is seeded and judged; a delisted one is no longer judged', async ({
     redis,
@@ -80,24 +110,7 @@ describe('spike monitor over a whole market', () => {
   }) => {
     fakeIngestor(redisUrl, keys)
     await writeUniverse(redis, keys, 'binance', ['BTCUSDT'])
-    const registry = new Registry()
-    const monitorRedis = createRedis(redisUrl)
-    const monitor = createOiMonitor({
-      redis: monitorRedis,
-      redisUrl,
-      keys,
-      exchanges: ['binance'],
-      symbols: 'all',
-      pollMs: HOUR,
-      log: pino({ level: 'silent' }),
-      metrics: createAggregatorMetrics(registry),
-      fetchTimeoutMs: 5_000,
-      now: () => T0 + 5_000,
-    })
-    onTestFinished(async () => {
-      await monitor.stop()
-      monitorRedis.disconnect()
-    })
+    const { monitor, registry } = startMonitor(redisUrl, keys)
     await monitor.start()
     const judged = () =>
       metricValue(registry, 'takashi_aggregator_spike_symbols', { exchange: 'binance' })
@@ -106,6 +119,10 @@ describe('spike monitor over a whole market', () => {
     // SOLUSDT is listed: its records are heard, its windows seeded from history, then judged
     await writeUniverse(redis, keys, 'binance', ['BTCUSDT', 'SOLUSDT'])
     await expect.poll(judged).toBe(2)
+    const solChannel = keys.liveChannel('open-interest', 'binance', 'SOLUSDT')
+    const listeners = async () =>
+      Number(((await redis.pubsub('NUMSUB', solChannel)) as [string, number])[1])
+    await expect.poll(listeners).toBe(1)
     await publishOi(redis, keys, 'SOLUSDT', 1010, T0)
     for (const tf of SPIKE_TIMEFRAMES) {
       await expect.poll(() => openAt(redis, keys, 'SOLUSDT', tf)).toBe(String(T0))
@@ -121,10 +138,49 @@ describe('spike monitor over a whole market', () => {
     // delisted: its records are no longer judged (its state stays as it was, then expires)
     await writeUniverse(redis, keys, 'binance', ['BTCUSDT'])
     await expect.poll(judged).toBe(1)
+    await expect.poll(listeners).toBe(0)
     await publishOi(redis, keys, 'SOLUSDT', 1000, T0 + 40_000)
     // BTCUSDT's record after it shows the monitor went on judging
     await publishOi(redis, keys, 'BTCUSDT', 1010, T0 + 41_000)
     await expect.poll(() => openAt(redis, keys, 'BTCUSDT', '5m')).toBe(String(T0 + 41_000))
     expect(await openAt(redis, keys, 'SOLUSDT', '5m')).toBe(String(T0 + 20_000))
+  })
+
+  test('seeding a whole market keeps to the history fetch allowance of each exchange', async ({
+    redis,
+    keys,
+    redisUrl,
+  }) => {
+    const requests = fakeIngestor(redisUrl, keys)
+    const symbols = Array.from({ length: 20 }, (_, i) => `S${i}USDT`)
+    await writeUniverse(redis, keys, 'binance', symbols)
+    // a burst of 12 fetches and no refill: never more, whatever the evaluations ask
+    const { monitor } = startMonitor(redisUrl, keys, { burst: 12, perSecond: 0 })
+    await monitor.start()
+    const publishAll = (at: number) =>
+      publishRecords(
+        redis,
+        keys,
+        symbols.map((symbol) => ({
+          kind: 'open_interest' as const,
+          record: openInterest({ symbol, timestamp: at, received_at: at, open_interest: 1000 }),
+        }))
+      )
+    await publishAll(T0)
+    await expect.poll(() => requests.length).toBe(12)
+    // every fetch answered seeds one open-interest window (volume has no history here)
+    const openAts = async () =>
+      (
+        await Promise.all(
+          symbols.flatMap((symbol) => SPIKE_TIMEFRAMES.map((tf) => openAt(redis, keys, symbol, tf)))
+        )
+      ).filter((at) => at !== null)
+    const answered = requests.filter((request) => request.startsWith('oi_history')).length
+    expect(answered).toBeGreaterThan(0)
+    await expect.poll(async () => (await openAts()).length).toBe(answered)
+    // later records are judged in the seeded windows; the others wait, with no new fetch
+    await publishAll(T0 + 1_000)
+    await expect.poll(openAts).toEqual(Array.from({ length: answered }, () => String(T0 + 1_000)))
+    expect(requests).toHaveLength(12)
   })
 })
