@@ -1,4 +1,5 @@
 export * from './redis.ts'
+export * from './docker.ts'
 export * from './sentinel.ts'
 export * from './owned-redis.ts'
 export * from './metrics.ts'
