@@ -394,7 +394,7 @@ describe('fake Hyperliquid → ingestor → Redis → aggregator → gateway', (
     fake.answerPings(true)
     await expect
       .poll(() => fake.connections(), { timeout: 5_000 })
-      .toEqual([{ url: '/ws', subscriptions: SUBSCRIPTIONS }])
+      .toMatchObject([{ url: '/ws', subscriptions: SUBSCRIPTIONS }])
     await pongDeadlinePassed(fake)
     const afterPings = await reconnects()
     fake.emit('trades:BTC', [
