@@ -1,7 +1,7 @@
 // Lays out the runtime tree of the image: compiled JS (already in `out` from
 // `tsc -p deploy/tsconfig.build.json`) beside package.json files whose exports name that JS, plus
 // what `pnpm install --prod --frozen-lockfile` needs. Usage: `tsx deploy/stage-runtime.ts <out>`.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -15,7 +15,11 @@ export const SHIPPED_PROJECTS = [
   'services/ingestor',
   'services/aggregator',
   'services/gateway',
+  'packages/ui',
 ] as const
+
+/** Built files the image ships as they are: the /ui page (bundled by `pnpm install`). */
+export const SHIPPED_ASSETS = [{ dir: 'packages/ui/dist', needs: 'index.html' }] as const
 
 /** Root files the production install reads (the lockfile keeps versions exact). */
 export const ROOT_FILES = ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc']
@@ -36,8 +40,11 @@ export function stageRuntime(root: string, out: string): void {
   for (const project of SHIPPED_PROJECTS) {
     const pkg = JSON.parse(readFileSync(join(root, project, 'package.json'), 'utf8')) as {
       exports?: Exports
+      scripts?: unknown
     }
     if (pkg.exports !== undefined) pkg.exports = toCompiledExports(pkg.exports)
+    // build scripts need dev dependencies; the production install must not run them
+    delete pkg.scripts
     const main = join(out, project, 'src', 'index.js')
     const entry = join(out, project, 'src', 'main.js')
     if (!existsSync(main) && !existsSync(entry)) {
@@ -45,6 +52,17 @@ export function stageRuntime(root: string, out: string): void {
     }
     mkdirSync(join(out, project), { recursive: true })
     writeFileSync(join(out, project, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`)
+  }
+  stageAssets(root, out)
+}
+
+/** Copies SHIPPED_ASSETS into `out`; throws when one was not built. */
+export function stageAssets(root: string, out: string): void {
+  for (const { dir, needs } of SHIPPED_ASSETS) {
+    if (!existsSync(join(root, dir, needs))) {
+      throw new Error(`${dir}/${needs} is missing; run pnpm install (it builds ${dir}) first`)
+    }
+    cpSync(join(root, dir), join(out, dir), { recursive: true })
   }
 }
 

@@ -10,6 +10,7 @@ import { marketRouter } from './routes/market.ts'
 import { metaRouter } from './routes/meta.ts'
 import { multiRouter } from './routes/multi.ts'
 import { probesRouter } from './routes/probes.ts'
+import { uiRouter } from './routes/ui.ts'
 
 /** Counts each answer by route pattern (never the URL) and status. */
 function requestMetrics(metrics: GatewayMetrics): RequestHandler {
@@ -35,6 +36,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(browserHeaders(deps.corsOrigins ?? '*'))
   if (deps.drain) app.use(deps.drain.middleware)
   app.use(requestMetrics(deps.metrics))
+  // the page's static files hold no data: served without a key, so a page can say it needs one
+  app.use(uiRouter())
   // the client (API key or IP) and its share of the limits; /health, probes and /metrics are open
   app.use(deps.access.middleware)
   app.get('/metrics', async (_req, res) => {

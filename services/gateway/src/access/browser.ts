@@ -88,15 +88,18 @@ export function browserHeaders(allowed: CorsOrigins): RequestHandler[] {
   ]
 }
 
-/** The security headers of an HTML page (the docs): helmet's defaults, its own files only. */
+/** The security headers of an HTML page (the docs, /ui): helmet's defaults, its own files only. */
 export function pageHeaders(): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        // Swagger UI sets inline styles
+        // Swagger UI and the chart of /ui set inline styles
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
+        // the gateway speaks plain HTTP (TLS is the proxy's, like HSTS): upgrading would send a
+        // page opened as http://host:8080 to https:// and wss:// that nothing answers
+        upgradeInsecureRequests: null,
       },
     },
     crossOriginResourcePolicy: { policy: 'same-origin' },
