@@ -25,6 +25,8 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike
 /** The resume notice: events after `since_id` up to `oldest_id` may have left the history. */
 export interface ResumeNotice {
   type: 'resume'
+  /** the subscription it belongs to */
+  id: string
   status: 'partial'
   since_id: string
   oldest_id: string

@@ -1,6 +1,12 @@
 import { describe, expect } from 'vitest'
 import { redisTest as test } from '@takashi/testing'
-import { streamPaths, type Liquidation, type StreamState, TakashiError } from '../src/node.ts'
+import {
+  streamPaths,
+  TakashiError,
+  type Liquidation,
+  type ResumeNotice,
+  type StreamState,
+} from '../src/node.ts'
 import { startStack } from './stack.ts'
 
 const quantities = (records: Liquidation[]) => records.map((record) => record.quantity)
@@ -83,6 +89,59 @@ describe('a /ws stream across a gateway restart', () => {
 
     await expect.poll(() => quantities(received)).toEqual([0.02])
     expect(subscription.lastId).toBe(received[0]?.id)
+  })
+})
+
+describe('resume notices', () => {
+  test('a since_id older than the history held: the notice, then every event held', async ({
+    redis,
+    redisUrl,
+    keys,
+  }) => {
+    const stack = await startStack({ redis, redisUrl, keys })
+    stack.liquidate(0.1)
+    stack.liquidate(0.2)
+    await expect.poll(() => redis.xlen(keys.feed('liquidations'))).toBe(2)
+    const stream = stack.client().stream()
+    const notices: ResumeNotice[] = []
+    const received: Liquidation[] = []
+    const subscription = stream.subscribe(streamPaths.liquidations({ since_id: '1-0' }), {
+      onData: (record) => received.push(record),
+      onResume: (notice) => notices.push(notice),
+    })
+    await expect.poll(() => quantities(received)).toEqual([0.1, 0.2])
+    expect(notices).toEqual([
+      {
+        type: 'resume',
+        id: subscription.id,
+        status: 'partial',
+        since_id: '1-0',
+        oldest_id: received[0]?.id,
+      },
+    ])
+    expect(subscription.lastId).toBe(received[1]?.id)
+  })
+
+  test('a feed empty at subscription: a resume replays it all without a notice', async ({
+    redis,
+    redisUrl,
+    keys,
+  }) => {
+    const stack = await startStack({ redis, redisUrl, keys })
+    const stream = stack.client().stream()
+    const notices: ResumeNotice[] = []
+    const received: Liquidation[] = []
+    const subscription = stream.subscribe(streamPaths.liquidations(), {
+      onData: (record) => received.push(record),
+      onResume: (notice) => notices.push(notice),
+    })
+    await expect.poll(() => subscription.resumeFrom).toBe('0-0')
+    await stack.gateway.stop()
+    stack.liquidate(0.3)
+    await expect.poll(() => redis.xlen(keys.feed('liquidations'))).toBe(1)
+    await stack.gateway.start()
+    await expect.poll(() => quantities(received)).toEqual([0.3])
+    expect(notices).toEqual([])
   })
 })
 
