@@ -1,6 +1,6 @@
 import { metricValue } from '@takashi/testing'
 import { afterEach, describe, expect, test } from 'vitest'
-import { createMarket, type ConnectionSpec } from '@takashi/exchanges'
+import { createMarket, type ConnectionSpec, type LiveControl } from '@takashi/exchanges'
 import type { NormalizedRecord } from '@takashi/schemas'
 import {
   createConnection,
@@ -118,6 +118,45 @@ describe('connection loop', () => {
     server.broadcast('{"stream":"trades","price":3}')
     await expect.poll(() => records.length).toBe(3)
     expect(testAdapter.seenBefore.slice(-3)).toEqual([0, 1, 0])
+  })
+
+  test('streams change on the open socket, paced; a reconnect subscribes the share it holds now', async () => {
+    const server = await venue()
+    const frames = (op: string) => (streams: readonly { name: string }[]) =>
+      streams.length === 0 ? [] : [JSON.stringify({ op, args: streams.map((s) => s.name) })]
+    const control: LiveControl = {
+      url: () => server.url,
+      streamsInUrl: false,
+      subscribe: frames('sub'),
+      unsubscribe: frames('unsub'),
+      maxStreams: 10,
+      // three requests an hour: a fourth waits (longer than this test)
+      requestsPerHour: 3,
+    }
+    const spec = specFor(server, {
+      subscribe: ['{"op":"sub","args":["trades","liquidations"]}'],
+      subscribeSpacingMs: 60,
+      control,
+    })
+    const { connection } = connect(spec)
+    await expect.poll(() => server.received[0]).toEqual(spec.subscribe)
+
+    connection.update({ add: [{ name: 'candles', busy: false }], remove: ['liquidations'] })
+    await expect.poll(() => server.received[0]?.length).toBe(3)
+    expect(server.received[0]?.slice(1)).toEqual([
+      '{"op":"unsub","args":["liquidations"]}',
+      '{"op":"sub","args":["candles"]}',
+    ])
+    expect(connection.streams().map((stream) => stream.name)).toEqual(['trades', 'candles'])
+    // the socket has spent its three requests of the hour: a fourth waits
+    connection.update({ add: [{ name: 'funding', busy: false }] })
+    expect(server.received[0]).toHaveLength(3)
+
+    // a new socket subscribes exactly what this connection holds now
+    server.sockets[0]?.terminate()
+    await expect
+      .poll(() => server.received[1])
+      .toEqual(['{"op":"sub","args":["trades","candles","funding"]}'])
   })
 
   test('what a frame taught is in the shared market before the next frame', async () => {

@@ -105,6 +105,18 @@ describe('request builders', () => {
 })
 
 describe('exchangeInfo', () => {
+  test('a trading perpetual with no canonical name is reported, not served', () => {
+    const body = fixtureJson('rest_exchangeInfo_2021-07.json') as { symbols: { symbol: string }[] }
+    const listed = body.symbols.find((entry) => entry.symbol === 'BTCUSDT')
+    // Binance listed `币安人生USDT` in 2025: a name takashi's canonical A-Z0-9 form cannot hold
+    const info = parseExchangeInfo({
+      ...body,
+      symbols: [...body.symbols, { ...listed, symbol: '币安人生USDT', pair: '币安人生USDT' }],
+    })
+    expect(info.unrepresentable).toEqual(['币安人生USDT'])
+    expect(info.symbols.has('BTCUSDT')).toBe(true)
+  })
+
   test('real 2021 body: live USDT perpetuals only; budget is half of REQUEST_WEIGHT 2400/min', () => {
     const info = parseExchangeInfo(fixtureJson('rest_exchangeInfo_2021-07.json'))
     expect(info.restWeightPerMinute).toBe(1200)

@@ -12,6 +12,7 @@ import {
   parseCandleSnapshot,
   parseFundingHistory,
   parseMeta,
+  parseAllAssetCtxs,
   parseMetaAndAssetCtxs,
   toFundingRate,
   toOpenInterest,
@@ -127,6 +128,18 @@ describe('meta', () => {
     for (const symbol of info.symbols) expect(symbol).toMatch(/^[A-Z0-9]+USDT$/)
   })
 
+  test('a live coin without a canonical name is reported as unrepresentable', () => {
+    const meta = {
+      universe: [
+        { name: 'BTC', szDecimals: 5, maxLeverage: 40 },
+        { name: '1000BONK', szDecimals: 0, maxLeverage: 3 },
+      ],
+    }
+    const info = parseMeta(meta)
+    expect([...info.symbols]).toEqual(['BTCUSDT'])
+    expect(info.unrepresentable).toEqual(['1000BONK'])
+  })
+
   test('delisted perpetuals are left out; a body without universe is unexpected', () => {
     const [meta] = fixtureJson('rest_info_metaAndAssetCtxs.json') as [unknown]
     expect([...parseMeta(meta).symbols]).toEqual(['BTCUSDT', 'ETHUSDT', '1000PEPEUSDT'])
@@ -160,6 +173,26 @@ describe('metaAndAssetCtxs', () => {
       mark_price: 0.011399,
     })
     expect(() => OpenInterest.parse(toOpenInterest(ctxs.get('FTM')!, 'FTMUSDT', ctx))).not.toThrow()
+  })
+
+  test('the whole market from one body: OI and funding of every served coin', () => {
+    const ctx = testContext(['BTCUSDT', '1000PEPEUSDT'])
+    const records = parseAllAssetCtxs(body, ctx)
+    expect(records.map(({ kind, record }) => `${kind}:${record.symbol}`)).toEqual([
+      'open_interest:BTCUSDT',
+      'funding_rate:BTCUSDT',
+      'open_interest:1000PEPEUSDT',
+      'funding_rate:1000PEPEUSDT',
+    ])
+    expect(records[0]?.record).toMatchObject({ open_interest: 27353.17682 })
+    expect(parseAllAssetCtxs(body, testContext([]))).toEqual([])
+  })
+
+  test('the bulk poll runs only when contexts cannot all stream', () => {
+    const few = hyperliquid.polls(['BTCUSDT']).map((poll) => poll.name)
+    const many = Array.from({ length: 451 }, (_, i) => `C${i}USDT`)
+    expect(few).toEqual(['funding_interval'])
+    expect(hyperliquid.polls(many).map((poll) => poll.name)).toContain('asset_ctxs')
   })
 
   test('mismatched lengths and wrong shapes are unexpected responses', () => {
