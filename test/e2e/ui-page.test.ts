@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect } from 'vitest'
-import { readFeedNewest } from '@takashi/bus'
+import { compareIds, readFeedNewest } from '@takashi/bus'
 import type { Liquidation } from '@takashi/schemas'
 import { redisTest as test } from '@takashi/testing'
 import {
@@ -143,7 +143,7 @@ describe('the /ui page', () => {
       const entries = await readFeedNewest(redis, keys, 'liquidations', 200)
       return entries
         .map((entry) => JSON.parse(entry.body) as Liquidation)
-        .find((record) => record.symbol === 'BTCUSDT' && record.id > shownBefore)?.id
+        .find((r) => r.symbol === 'BTCUSDT' && compareIds(r.id, shownBefore) > 0)?.id
     }
     await expect.poll(missed, FILL).toBeDefined()
     const whileAway = (await missed())!

@@ -60,7 +60,10 @@ function onControlChange(): void {
       interval: intervalSelect.value,
     }).toString()
   )
-  history.pushState(null, '', `${location.pathname}${writeFilters(filters)}`)
+  const search = writeFilters(filters)
+  // Enter in the symbol field fires both change and submit: one view per distinct choice
+  if (search === writeFilters(readFilters(location.search)) && view !== undefined) return
+  history.pushState(null, '', `${location.pathname}${search}`)
   show(filters)
 }
 byId('filters').addEventListener('submit', (event) => {
