@@ -1,8 +1,9 @@
-import { adapterOf, closedAfter, getJson, listen, startVenueStack, subscribed } from './helpers.ts'
+import { adapterOf, closedAfter, listen, startVenueStack, subscribed } from './helpers.ts'
 import { describe, expect } from 'vitest'
 import type { Keys, Redis } from '@takashi/bus'
 import { redisTest as test } from '@takashi/testing'
 import { binanceEvents, binanceKlineRows, startFakeBinance } from '@takashi/fakes/binance'
+import { createClient, type TakashiClient } from '@takashi/client'
 
 const MINUTE = 60_000
 
@@ -162,18 +163,21 @@ describe('fake Binance → ingestor → Redis → aggregator → two gateways', 
     redisUrl,
   }) => {
     const { lastOpen, gateways, ingestorRegistry, fake } = await startStack(redis, keys, redisUrl)
-    const [one, two] = gateways as [(typeof gateways)[0], (typeof gateways)[0]]
+    // REST through @takashi/client, one per replica
+    const [one, two] = gateways.map((gateway) => createClient({ baseUrl: gateway.http })) as [
+      TakashiClient,
+      TakashiClient,
+    ]
+    const btc = { exchange: 'binance', symbol: 'BTCUSDT' } as const
 
     // the start-up backfill makes the newest candles a cache hit on any replica
     await expect
-      .poll(async () => (await fetch(`${two.http}/binance/ohlc/BTCUSDT/1m?limit=3`)).status)
-      .toBe(200)
+      .poll(() => two.ohlc({ ...btc, interval: '1m', limit: 3 }).then((candles) => candles.length))
+      .toBe(3)
     // counted by path: the ingestor's own polls (every 200 ms here) may land in between
     const klineCalls = () => fake.requests.filter((r) => r.path === '/fapi/v1/klines').length
     const klinesBefore = klineCalls()
-    const latest = await getJson<Record<string, unknown>[]>(
-      `${two.http}/binance/ohlc/BTCUSDT/1m?limit=3`
-    )
+    const latest = await two.ohlc({ ...btc, interval: '1m', limit: 3 })
     expect(klineCalls()).toBe(klinesBefore)
     expect(latest.map((candle) => candle.timestamp)).toEqual([
       lastOpen - 3 * MINUTE,
@@ -198,9 +202,7 @@ describe('fake Binance → ingestor → Redis → aggregator → two gateways', 
 
     // a window before the cache is fetched from the exchange by the ingestor
     const start = lastOpen - 40 * MINUTE
-    const old = await getJson<Record<string, unknown>[]>(
-      `${one.http}/binance/ohlc/BTCUSDT/1m?start_time=${start}&limit=2`
-    )
+    const old = await one.ohlc({ ...btc, interval: '1m', start_time: start, limit: 2 })
     expect(old.map((candle) => [candle.timestamp, candle.close])).toEqual([
       [lastOpen - 30 * MINUTE, 64000.5],
       [lastOpen - 29 * MINUTE, 64001.5],
@@ -210,14 +212,14 @@ describe('fake Binance → ingestor → Redis → aggregator → two gateways', 
     ).toBe(true)
 
     await expect
-      .poll(() => getJson(`${one.http}/binance/open-interest/BTCUSDT`))
+      .poll(() => one.openInterest(btc))
       .toMatchObject({
         exchange: 'binance',
         symbol: 'BTCUSDT',
         open_interest: 80000.25,
         open_interest_usd: 80000.25 * 64010.5,
       })
-    const funding = await getJson(`${two.http}/binance/funding-rate/BTCUSDT`)
+    const funding = await two.fundingRate({ exchange: 'binance', symbol: 'btcusdt' })
     expect(funding).toMatchObject({
       exchange: 'binance',
       symbol: 'BTCUSDT',
@@ -231,9 +233,7 @@ describe('fake Binance → ingestor → Redis → aggregator → two gateways', 
       .poll(() => ingestorRegistry.getSingleMetricAsString('takashi_ingestor_invalid_frames_total'))
       .toMatch(/kind="invalid"} [1-9]/)
     // /health reports the exchange once its data flows
-    const health = async () =>
-      (await getJson<{ exchanges: Record<string, { status: string }> }>(`${one.http}/health`))
-        .exchanges.binance?.status
+    const health = async () => (await one.health()).exchanges.binance?.status
     expect(await health()).toBe('degraded')
     fake.emit(
       'btcusdt@markPrice@1s',
