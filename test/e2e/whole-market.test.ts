@@ -5,7 +5,7 @@ import { bybitEvents, bybitTopic, startFakeBybit } from '@takashi/fakes/bybit'
 import { startFakeHyperliquid } from '@takashi/fakes/hyperliquid'
 import { baseOf, listedSymbols } from '@takashi/fakes/listing'
 import { okxEvents, startFakeOkx } from '@takashi/fakes/okx'
-import { adapterOf, closedAfter } from './helpers.ts'
+import { adapterOf, closedAfter, ingestorReconnects } from './helpers.ts'
 import {
   busiestSeconds,
   liquidationsArrived,
@@ -121,6 +121,22 @@ describe('SYMBOLS=all: the whole market', () => {
       ])
     }
     await liquidationsArrived(redis, keys, SYMBOLS)
+
+    // one socket dropped: it comes back with its own share; the others send nothing
+    const shares = () =>
+      fake
+        .connections()
+        .map((c) => [...c.topics].sort().join())
+        .sort()
+    const before = shares()
+    const droppedAt = Date.now()
+    fake.dropConnections(2)
+    await expect.poll(() => ingestorReconnects(registry)).toBe(1)
+    await expect.poll(shares, SLOW).toEqual(before)
+    const resent = fake
+      .connections()
+      .map((c) => c.requestTimes.filter((t) => t >= droppedAt).length)
+    expect(resent.filter((count) => count > 0)).toEqual([20])
 
     fake.rest.list(LISTED)
     fake.rest.delist(DELISTED)

@@ -16,8 +16,8 @@ export interface FakeVenue<Rest, Request> {
   waitForSubscriber(key: string, timeoutMs?: number): Promise<void>
   /** resolves when at least `count` clients are open (default 5000 ms) */
   waitForConnections(count: number, timeoutMs?: number): Promise<void>
-  /** terminates every client socket abruptly (no close frame) */
-  dropConnections(): void
+  /** terminates every client socket abruptly (no close frame), or only the `index`-th open one */
+  dropConnections(index?: number): void
   /** off: the venue's protocol ping gets no pong */
   answerPings(on: boolean): void
   /** protocol pings received */

@@ -61,8 +61,8 @@ export interface VenueServer<Client extends VenueClient> {
   changed: () => void
   /** resolves once `check()` holds, re-checked on every change; rejects after `timeoutMs` */
   waitFor: (check: () => boolean, timeoutMs: number, what: string) => Promise<void>
-  /** terminates every client socket abruptly (no close frame) */
-  dropConnections: () => void
+  /** terminates every client socket abruptly (no close frame), or only the `index`-th open one */
+  dropConnections: (index?: number) => void
   close: () => Promise<void>
 }
 
@@ -141,8 +141,10 @@ export async function startVenueServer<Route, Client extends VenueClient>(
         changes.on('change', onChange)
       })
     },
-    dropConnections: () => {
-      for (const client of clients) client.socket.terminate()
+    dropConnections: (index) => {
+      const open = [...clients].filter((c) => c.socket.readyState === c.socket.OPEN)
+      const targets = index === undefined ? [...clients] : open.slice(index, index + 1)
+      for (const client of targets) client.socket.terminate()
     },
     close: async () => {
       for (const client of clients) client.socket.terminate()
