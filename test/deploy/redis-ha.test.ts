@@ -390,6 +390,18 @@ describe('deploy/k8s/components/redis-ha', () => {
     )
   })
 
+  test('neither a Redis node nor a Sentinel starts with an empty password', () => {
+    for (const container of [redisContainer, sentinelContainer]) {
+      expect(() =>
+        runStartScript(container.command![2]!, {
+          paths: ['/conf'],
+          env: { REDIS_PASSWORD: '' },
+          hostname: 'redis-0',
+        })
+      ).toThrow(/REDIS_PASSWORD: is empty/)
+    }
+  })
+
   test('two Redis pods: redis-0 the master, redis-1 its replica, a former master rejoins', () => {
     expect(redisPatch.spec?.replicas).toBe(2)
     const service = find(patches, 'Service', redisBase.spec!.serviceName!)!

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest'
 import { parse, parseAllDocuments } from 'yaml'
 import { createRedis } from '@takashi/bus'
 import { hasKubectl, NO_KUBECTL, renderProduction, unhashed, type Rendered } from './kustomize.ts'
-import { hasRedisServer, TEST_REDIS_PASSWORD, withRedisServer } from './redis-ha.ts'
+import { hasRedisServer, kubeletExpand, TEST_REDIS_PASSWORD, withRedisServer } from './redis-ha.ts'
 import { composeInterpolate, composeRedis, k8sRedis } from './secured-redis.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -49,6 +49,7 @@ interface SecurityContext {
 }
 interface Container {
   name: string
+  command?: string[]
   args?: string[]
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } }[]
   securityContext?: SecurityContext
@@ -215,6 +216,31 @@ describe('deploy/k8s: Redis behind a password and a NetworkPolicy', () => {
         .split('\n')
         .filter((l) => /^\w+=/.test(l))
     ).toEqual(['password='])
+  })
+
+  test('the Redis container refuses to start with an empty password, which Redis would accept', () => {
+    const redis = workloads.find((w) => w.file === 'deploy/k8s/base/redis.yaml')!
+    const container = redis.spec!.template!.spec.containers[0]!
+    // a stand-in redis-server on PATH prints the arguments it was started with
+    const bin = spawnSync('mktemp', ['-d'], { encoding: 'utf8' }).stdout.trim()
+    writeFileSync(join(bin, 'redis-server'), '#!/bin/sh\necho "redis-server $*"\n', { mode: 0o755 })
+    const start = (password: string) => {
+      const env = { REDIS_PASSWORD: password }
+      const [shell, ...rest] = [...container.command!, ...container.args!].map((a) =>
+        kubeletExpand(a, env)
+      )
+      return spawnSync(shell!, rest, {
+        encoding: 'utf8',
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ...env },
+      })
+    }
+    const empty = start('')
+    expect(empty.status).not.toBe(0)
+    expect(empty.stderr).toMatch(/REDIS_PASSWORD: is empty/)
+    const set = start(TEST_REDIS_PASSWORD)
+    expect(set.status, set.stderr).toBe(0)
+    expect(set.stdout).toContain(`--user takashi on >${TEST_REDIS_PASSWORD}`)
+    rmSync(bin, { recursive: true, force: true })
   })
 
   test('only takashi pods of the namespace reach Redis and the Sentinels', () => {
