@@ -35,16 +35,20 @@ import {
 const MAX_INSTRUMENT_PAGES = 10
 
 /** Every trading USDT perpetual, with its funding period in hours where the instrument gives one. */
-async function readInstruments(rest: RestClient): Promise<Map<string, number | undefined>> {
+async function readInstruments(
+  rest: RestClient
+): Promise<{ symbols: Map<string, number | undefined>; unrepresentable: string[] }> {
   const symbols = new Map<string, number | undefined>()
+  const unrepresentable: string[] = []
   let cursor: string | undefined
   for (let page = 0; page < MAX_INSTRUMENT_PAGES; page++) {
     const parsed = parseInstruments(await rest.request(instrumentsRequest(cursor)))
     for (const [symbol, hours] of parsed.symbols) symbols.set(symbol, hours)
+    unrepresentable.push(...parsed.unrepresentable)
     cursor = parsed.nextCursor
     if (cursor === undefined) break
   }
-  return symbols
+  return { symbols, unrepresentable }
 }
 
 /** Learns the funding periods the instruments give; returns the symbols that have one. */
@@ -62,9 +66,13 @@ function rememberPeriods(
 
 /** Every trading USDT perpetual; remembers each one's funding period. */
 export async function loadMarkets(rest: RestClient, ctx: RestContext): Promise<MarketInfo> {
-  const instruments = await readInstruments(rest)
-  rememberPeriods(instruments, ctx)
-  return { symbols: new Set(instruments.keys()), restWeightPerMinute: REST_WEIGHT_PER_MINUTE }
+  const { symbols, unrepresentable } = await readInstruments(rest)
+  rememberPeriods(symbols, ctx)
+  return {
+    symbols: new Set(symbols.keys()),
+    restWeightPerMinute: REST_WEIGHT_PER_MINUTE,
+    ...(unrepresentable.length > 0 && { unrepresentable }),
+  }
 }
 
 /** The latest settled fundings of a symbol, oldest first. */
@@ -131,7 +139,7 @@ export function createPolls(symbols: readonly string[]): PollSpec[] {
       name: 'funding_interval',
       everyMs: FUNDING_INTERVAL_POLL_MS,
       async run(rest, ctx): Promise<NormalizedRecord[]> {
-        const known = rememberPeriods(await readInstruments(rest), ctx)
+        const known = rememberPeriods((await readInstruments(rest)).symbols, ctx)
         const withoutPeriod = symbols.filter((symbol) => !known.has(symbol))
         await forEachSymbol(withoutPeriod, (symbol) =>
           learnFundingInterval(symbol, fundingHistory(rest, symbol), ctx)

@@ -45,6 +45,22 @@ describe('Bybit REST', () => {
     ])
   })
 
+  test('instruments: a trading USDT perpetual with no canonical name is reported apart', async () => {
+    const page = fixtureJson('rest_instruments_info.json') as {
+      result: { list: Record<string, unknown>[] }
+    }
+    const btc = page.result.list.find((item) => item.symbol === 'BTCUSDT')
+    const body = {
+      ...page,
+      result: { ...page.result, list: [...page.result.list, { ...btc, symbol: '币安人生USDT' }] },
+    }
+    const last = { retCode: 0, retMsg: 'OK', result: { list: [], nextPageCursor: '' } }
+    const { client } = answering({ '/v5/market/instruments-info': [body, last] })
+    const markets = await loadMarkets(client, testContext([]))
+    expect(markets.unrepresentable).toEqual(['币安人生USDT'])
+    expect(markets.symbols.has('BTCUSDT')).toBe(true)
+  })
+
   test('kline: newest-first rows become candles oldest first; the open one is not final', async () => {
     const { client, requests } = answering({ '/v5/market/kline': [fixtureJson('rest_kline.json')] })
     const ctx = testContext(['BTCUSDT'], 1670608800000 + 1_000)

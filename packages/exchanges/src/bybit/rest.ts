@@ -68,18 +68,24 @@ export function instrumentsRequest(cursor?: string): RestRequest {
 export function parseInstruments(body: unknown): {
   symbols: Map<string, number | undefined>
   nextCursor: string | undefined
+  /** trading USDT perpetuals whose name has no canonical form */
+  unrepresentable: string[]
 } {
   const result = resultOf(BybitInstrumentsResult, body, PATHS.instruments)
   const symbols = new Map<string, number | undefined>()
+  const unrepresentable: string[] = []
   for (const item of result.list) {
     if (item.contractType !== 'LinearPerpetual' || item.status !== 'Trading') continue
     if (item.settleCoin !== 'USDT') continue
     const symbol = fromNative(item.symbol)
-    if (symbol === null) continue
+    if (symbol === null) {
+      unrepresentable.push(item.symbol)
+      continue
+    }
     // `fundingInterval` is in minutes
     symbols.set(symbol, item.fundingInterval ? item.fundingInterval / 60 : undefined)
   }
-  return { symbols, nextCursor: result.nextPageCursor || undefined }
+  return { symbols, nextCursor: result.nextPageCursor || undefined, unrepresentable }
 }
 
 /**

@@ -29,9 +29,13 @@ import {
 
 /** Live USDT swaps; remembers each one's contract size, which every size conversion needs. */
 export async function loadMarkets(rest: RestClient, ctx: RestContext): Promise<MarketInfo> {
-  const sizes = parseInstruments(await rest.request(instrumentsRequest()))
+  const { sizes, unrepresentable } = parseInstruments(await rest.request(instrumentsRequest()))
   ctx.learn({ contractSize: Object.fromEntries(sizes) })
-  return { symbols: new Set(sizes.keys()), restWeightPerMinute: REST_WEIGHT_PER_MINUTE }
+  return {
+    symbols: new Set(sizes.keys()),
+    restWeightPerMinute: REST_WEIGHT_PER_MINUTE,
+    ...(unrepresentable.length > 0 && { unrepresentable }),
+  }
 }
 
 export async function candles(

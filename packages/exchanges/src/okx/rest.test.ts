@@ -34,6 +34,22 @@ describe('OKX REST', () => {
     }
   })
 
+  test('instruments: a live swap with no canonical name is reported apart', async () => {
+    const body = fixtureJson('rest_public_instruments_SWAP_2022-05.json') as {
+      data: Record<string, unknown>[]
+    }
+    const btc = body.data.find((item) => item.instId === 'BTC-USDT-SWAP')
+    const { client } = answering({
+      '/api/v5/public/instruments': {
+        ...body,
+        data: [...body.data, { ...btc, instId: '币安人生-USDT-SWAP' }],
+      },
+    })
+    const markets = await loadMarkets(client, testContext([]))
+    expect(markets.unrepresentable).toEqual(['币安人生-USDT-SWAP'])
+    expect(markets.symbols.has('BTCUSDT')).toBe(true)
+  })
+
   test('candles: newest-first rows oldest first, volume in base units', async () => {
     const { client, requests } = answering({
       '/api/v5/market/candles': fixtureJson('rest_market_candles_nautilus_2025-05.json'),

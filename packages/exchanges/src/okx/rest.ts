@@ -68,16 +68,24 @@ export function instrumentsRequest(): RestRequest {
   return get(PATHS.instruments, { instType: 'SWAP' })
 }
 
-/** Live linear USDT swaps and their contract sizes in base units (ctVal × ctMult). */
-export function parseInstruments(body: unknown): Map<string, number> {
+/**
+ * Live linear USDT swaps and their contract sizes in base units (ctVal × ctMult); live swaps
+ * whose instId has no canonical form are listed apart.
+ */
+export function parseInstruments(body: unknown): {
+  sizes: Map<string, number>
+  unrepresentable: string[]
+} {
   const sizes = new Map<string, number>()
+  const unrepresentable: string[] = []
   for (const item of dataOf(OkxInstrument, body, PATHS.instruments)) {
     if (item.instType !== 'SWAP' || item.ctType !== 'linear' || item.settleCcy !== 'USDT') continue
     if (item.state !== 'live') continue
     const symbol = fromNative(item.instId)
-    if (symbol !== null) sizes.set(symbol, Number(item.ctVal) * Number(item.ctMult))
+    if (symbol === null) unrepresentable.push(item.instId)
+    else sizes.set(symbol, Number(item.ctVal) * Number(item.ctMult))
   }
-  return sizes
+  return { sizes, unrepresentable }
 }
 
 /**
