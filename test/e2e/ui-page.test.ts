@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect } from 'vitest'
 import { compareIds, readFeedNewest } from '@takashi/bus'
+import { createKeyStore } from '@takashi/gateway'
 import type { Liquidation } from '@takashi/schemas'
 import { redisTest as test } from '@takashi/testing'
 import {
@@ -173,5 +174,28 @@ describe('the /ui page', () => {
     // only the browser's own reports of the refused reconnects, nothing from the page
     const refused = /ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/
     expect(errors.filter((error) => !refused.test(error))).toEqual([])
+  }, 120_000)
+
+  test('with API_KEYS=required, asks for a key, then shows the data with it', async ({
+    redis,
+    redisUrl,
+    keys,
+  }) => {
+    const stack = await startUiStack({ redis, redisUrl, keys, apiKeys: 'required' })
+    const { key } = await createKeyStore(redis, keys).create({ name: 'desk' })
+    const { page, errors } = await openPage(browser, `${stack.base}/ui`)
+    await expect.poll(() => page.locator('#api-key').count()).toBe(1)
+    expect(await page.locator('#notices').textContent()).toMatch(/API key is required/)
+
+    await page.fill('#api-key', key)
+    await page.press('#api-key', 'Enter')
+    await expect.poll(() => attribute(page, '#status', 'data-state')).toBe('live')
+    await expect
+      .poll(async () => (await tapeRows(page, 'large-trades')).length, FILL)
+      .toBeGreaterThan(0)
+    expect(await page.locator('#api-key').count()).toBe(0)
+    // only the browser's report of the first, refused /exchanges
+    expect(errors.filter((error) => !/status of 401/.test(error))).toEqual([])
+    expect(errors).toHaveLength(1)
   }, 120_000)
 })

@@ -40,7 +40,12 @@ export function buildPage(): void {
   if (result.status !== 0) throw new Error(`the page did not build:\n${result.stderr}`)
 }
 
-export async function startUiStack(options: { redis: Redis; redisUrl: string; keys: Keys }) {
+export async function startUiStack(options: {
+  redis: Redis
+  redisUrl: string
+  keys: Keys
+  apiKeys?: 'off' | 'required'
+}) {
   const { redis, redisUrl, keys } = options
   const simulation = await startSimulation({
     exchanges: UI_EXCHANGES,
@@ -79,6 +84,8 @@ export async function startUiStack(options: { redis: Redis; redisUrl: string; ke
       log: silent('gateway'),
       registry: new Registry(),
       fetchTimeoutMs: 5_000,
+      apiKeys: options.apiKeys ?? 'off',
+      keyRefreshMs: 200,
     })
   let gateway: ReturnType<typeof newGateway> | null = newGateway()
   const port = await gateway.listen(0)

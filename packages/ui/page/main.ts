@@ -1,6 +1,7 @@
 // The live market page at /ui: wires the filters (kept in the URL), the panels and the page's one
 // `/ws` connection, whose state the status pill shows (reconnects and resumes included).
-import { createClient, type ExchangeInfo, type StreamState } from '@takashi/client'
+import { createClient, TakashiError, type ExchangeInfo, type StreamState } from '@takashi/client'
+import { askForApiKey, storedApiKey } from './api-key.ts'
 import { createCandleChart } from './chart.ts'
 import { byId } from './dom.ts'
 import { CHART_INTERVALS, EXCHANGES, readFilters, writeFilters, type Filters } from './filters.ts'
@@ -13,7 +14,8 @@ import { startView, type Panels, type View } from './view.ts'
 
 const HEALTH_POLL_MS = 5_000
 
-const client = createClient()
+const apiKey = storedApiKey()
+const client = createClient(apiKey === undefined ? {} : { apiKey })
 const stream = client.stream()
 const notices = byId('notices')
 const panels: Panels = {
@@ -108,7 +110,8 @@ stream.onStatus(({ state, error }) => {
     }
     opened = true
   }
-  if (error) panels.notice(error.message)
+  if (error instanceof TakashiError && error.status === 401) askForApiKey(notices, error.message)
+  else if (error) panels.notice(error.message)
   showStatus(state)
 })
 
@@ -125,6 +128,9 @@ async function start(): Promise<void> {
   try {
     exchanges = await client.exchanges()
   } catch (error) {
+    if (error instanceof TakashiError && error.status === 401) {
+      return askForApiKey(notices, error.message)
+    }
     panels.notice(`could not read /exchanges: ${(error as Error).message}; reload to try again`)
     return
   }
