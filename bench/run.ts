@@ -1,6 +1,8 @@
-// `pnpm bench [parse|rest|fanout|spikes]`: throughput, latency and memory figures (docs/benchmarks.md).
+// `pnpm bench [parse|rest|fanout|spikes|market]`: throughput, latency and memory figures
+// (docs/benchmarks.md). `market` runs only when named: it takes minutes.
 import { availableParallelism, loadavg, totalmem } from 'node:os'
 import { benchFanout } from './fanout.ts'
+import { benchMarket, marketTable } from './market.ts'
 import { benchParse } from './parse.ts'
 import { benchRest, restTable } from './rest.ts'
 import { benchSpikes } from './spikes.ts'
@@ -93,8 +95,28 @@ if (!only || only === 'spikes') {
       `  ${size} symbols × 4 exchanges, ${r.series.toLocaleString('en')} series: ` +
         `nothing new ${r.unchanged_ms} ms, ` +
         `a new value in every series ${r.all_new_ms} ms (median of ${r.runs}), ` +
-        `every period closing ${r.all_close_ms} ms\n`
+        `every period closing ${r.all_close_ms} ms; aggregator CPU ${r.unchanged_cpu_ms} / ` +
+        `${r.all_new_cpu_ms} ms\n`
     )
     process.stdout.write(`  ${JSON.stringify(r)}\n`)
   }
+}
+
+if (only === 'market') {
+  const options = {
+    warmupSeconds: Number(process.env.BENCH_MARKET_WARMUP_SECONDS ?? 60),
+    seconds: Number(process.env.BENCH_MARKET_SECONDS ?? 60),
+  }
+  process.stdout.write(
+    `\nwhole market (pnpm demo: simulated venues, every process on this machine; ` +
+      `${options.warmupSeconds} s after every exchange serves its symbols, then ` +
+      `${options.seconds} s measured; RSS at the end, CPU in % of one core)\n`
+  )
+  // BENCH_MARKET_RUNS: the SYMBOLS of each run, separated by `;`
+  const runs = (process.env.BENCH_MARKET_RUNS ?? 'BTCUSDT,ETHUSDT;all').split(';')
+  const results = []
+  for (const symbols of runs) results.push(await benchMarket(symbols, options))
+  for (const line of marketTable(results)) process.stdout.write(`  ${line}\n`)
+  for (const r of results) process.stdout.write(`  ${JSON.stringify(r)}\n`)
+  process.stdout.write(`  (${load()} at the end)\n`)
 }

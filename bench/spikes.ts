@@ -31,6 +31,9 @@ export interface SpikesResult {
   unchanged_ms: number
   /** one evaluation where every series has a new value (reads and writes), median ms */
   all_new_ms: number
+  /** the aggregator's own CPU time in those two cases (Redis's not included), median ms */
+  unchanged_cpu_ms: number
+  all_new_cpu_ms: number
   /** the evaluation at the top of an hour: every period of every series closes at once */
   all_close_ms: number
   /** the slowest evaluation seen */
@@ -143,18 +146,23 @@ export async function benchSpikes(symbolCount = 200, runs = 5): Promise<SpikesRe
     const base = Date.now() - (Date.now() % INTERVAL_MS['1h']) + 450_000
     await seedAll(redis, keys, symbols, base)
     await writeMarket(redis, keys, symbols, base, 0)
-    const timed = async () => {
+    // wall time, and this process's CPU time (what a loaded machine changes least)
+    const cpu: { unchanged: number[]; allNew: number[] } = { unchanged: [], allNew: [] }
+    const timed = async (cpuOf?: number[]) => {
       const started = performance.now()
+      const cpuStart = process.cpuUsage()
       await monitor.evaluate()
+      const used = process.cpuUsage(cpuStart)
+      cpuOf?.push((used.user + used.system) / 1_000)
       return performance.now() - started
     }
     await timed() // warm-up
     const unchanged: number[] = []
     const allNew: number[] = []
     for (let n = 1; n <= runs; n++) {
-      unchanged.push(await timed())
+      unchanged.push(await timed(cpu.unchanged))
       await writeMarket(redis, keys, symbols, base + n * 1_000, n)
-      allNew.push(await timed())
+      allNew.push(await timed(cpu.allNew))
     }
     await writeMarket(redis, keys, symbols, base + INTERVAL_MS['1h'], runs + 1)
     const allClose = await timed()
@@ -162,6 +170,8 @@ export async function benchSpikes(symbolCount = 200, runs = 5): Promise<SpikesRe
       series: EXCHANGES.length * symbolCount * SPIKE_TIMEFRAMES.length * 2,
       unchanged_ms: Math.round(median(unchanged)),
       all_new_ms: Math.round(median(allNew)),
+      unchanged_cpu_ms: Math.round(median(cpu.unchanged)),
+      all_new_cpu_ms: Math.round(median(cpu.allNew)),
       all_close_ms: Math.round(allClose),
       max_ms: Math.round(Math.max(...unchanged, ...allNew, allClose)),
       runs,
