@@ -16,11 +16,29 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 const entrypoint = join(root, 'deploy/entrypoint.sh')
 let app = ''
 
+/**
+ * Runs a build step to its end without blocking this worker: a blocked worker cannot answer
+ * vitest's calls, which time out after 60 s on a loaded machine.
+ */
+async function step(command: string, args: string[], options: { cwd: string; env?: object }) {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const [status] = (await once(child, 'close')) as [number | null]
+  return { status, output }
+}
+
 // The image's build steps, without Docker: tsc with the deploy config, the runtime layout, a
-// production install from the lockfile; then the compiled services run under plain node.
-beforeAll(() => {
+// production install from the lockfile (offline, as in the image: everything it needs is in the
+// store already); then the compiled services run under plain node.
+beforeAll(async () => {
   app = mkdtempSync(join(tmpdir(), 'takashi-image-'))
-  const tsc = spawnSync(
+  const tsc = await step(
     process.execPath,
     [
       join(root, 'node_modules/typescript/bin/tsc'),
@@ -29,17 +47,17 @@ beforeAll(() => {
       '--outDir',
       app,
     ],
-    { cwd: root, encoding: 'utf8' }
+    { cwd: root }
   )
-  expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0)
+  expect(tsc.status, tsc.output).toBe(0)
   stageRuntime(root, app)
-  const install = spawnSync(
+  const install = await step(
     'pnpm',
     ['install', '--prod', '--frozen-lockfile', '--offline', '--reporter=silent'],
-    { cwd: app, encoding: 'utf8', env: { ...process.env, CI: 'true' } }
+    { cwd: app, env: { CI: 'true' } }
   )
-  expect(install.status, install.stdout + install.stderr).toBe(0)
-}, 120_000)
+  expect(install.status, install.output).toBe(0)
+}, 180_000)
 
 afterAll(() => {
   if (app) rmSync(app, { recursive: true, force: true })
