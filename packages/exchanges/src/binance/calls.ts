@@ -11,6 +11,7 @@ import { batchFor, createRoundRobin } from '../round-robin.ts'
 import { BinanceResponseError } from './errors.ts'
 import { toNative } from './symbols.ts'
 import {
+  allPremiumIndexRequest,
   exchangeInfoRequest,
   fundingHistoryRequest,
   klinesRequest,
@@ -21,6 +22,7 @@ import {
   parseKlines,
   parseOpenInterest,
   parseOpenInterestHistory,
+  parsePremiumIndex,
   parsePremiumIndexEntries,
   PATHS,
   premiumIndexRequest,
@@ -79,6 +81,18 @@ export async function openInterestHistory(
   return parseOpenInterestHistory(body, symbol, ctx)
 }
 
+/** From this many symbols without a mark price on, one bulk premiumIndex (weight 10) is cheaper. */
+const BULK_MARKS_FROM = 10
+
+/** Learns every perpetual's mark price from one bulk premiumIndex. */
+export async function learnAllMarks(rest: RestClient, ctx: RestContext): Promise<void> {
+  const markPrice: Record<string, number> = {}
+  for (const rate of parsePremiumIndex(await rest.request(allPremiumIndexRequest()), ctx)) {
+    if (rate.mark_price !== null) markPrice[rate.symbol] = rate.mark_price
+  }
+  ctx.learn({ markPrice })
+}
+
 /** How often the open-interest poll runs. */
 export const OPEN_INTEREST_POLL_MS = 10_000
 /**
@@ -100,9 +114,11 @@ export function createPolls(symbols: readonly string[]): PollSpec[] {
       name: 'open_interest',
       everyMs: OPEN_INTEREST_POLL_MS,
       async run(rest, ctx): Promise<NormalizedRecord[]> {
-        const records = await forEachSymbol(nextOpenInterest(), (symbol) =>
-          openInterest(rest, symbol, ctx)
-        )
+        const batch = nextOpenInterest()
+        // before the mark price streams have spoken (at start), price the batch in one request
+        const unpriced = batch.filter((symbol) => !ctx.market.markPrice.has(symbol))
+        if (unpriced.length >= BULK_MARKS_FROM) await learnAllMarks(rest, ctx)
+        const records = await forEachSymbol(batch, (symbol) => openInterest(rest, symbol, ctx))
         return records.map((record) => ({ kind: 'open_interest', record }))
       },
     },

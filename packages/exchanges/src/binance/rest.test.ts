@@ -412,6 +412,42 @@ describe('REST calls through the client', () => {
     ])
   })
 
+  test('a whole market: open interest round-robin, 50 symbols a run, priced by one bulk premiumIndex', async () => {
+    const slice = fixtureJson('rest_premiumIndex_allSymbols_2024-11_slice.json') as {
+      symbol: string
+    }[]
+    const listed = slice.map((entry) => entry.symbol).filter((symbol) => !symbol.includes('_'))
+    const symbols = [...listed, ...Array.from({ length: 99 }, (_, i) => `C${i}USDT`)]
+    const venue = fixtureVenue(bodies, {
+      '/fapi/v1/premiumIndex': (request) =>
+        request.query === undefined
+          ? slice
+          : { ...(bodies['/fapi/v1/premiumIndex'] as object), symbol: request.query.symbol },
+      '/fapi/v1/openInterest': (request) => ({
+        openInterest: '5',
+        symbol: request.query?.symbol,
+        time: 1,
+      }),
+    })
+    const ctx = testContext(symbols)
+    const [poll] = binance.polls(symbols)
+    const first = await poll!.run(venue.client, ctx)
+    // one bulk premiumIndex (weight 10) priced the listed ones; the made-up ones asked singly
+    const premium = venue.requests.filter((r) => r.path === '/fapi/v1/premiumIndex')
+    expect(premium[0]).toEqual({ method: 'GET', path: '/fapi/v1/premiumIndex', weight: 10 })
+    expect(premium).toHaveLength(1 + (50 - listed.length))
+    expect(first).toHaveLength(50)
+    expect(first[0]?.record).toMatchObject({ symbol: listed[0], open_interest: 5 })
+
+    const seen = new Set(first.map(({ record }) => record.symbol))
+    for (const run of [2, 3]) {
+      const records = await poll!.run(venue.client, ctx)
+      expect(records).toHaveLength(50)
+      for (const { record } of records) seen.add(record.symbol)
+      expect(seen.size).toBe(Math.min(symbols.length, run * 50))
+    }
+  })
+
   test('the open interest poll keeps the symbols that answered and fails only if none did', async () => {
     const ctx = testContext(['BTCUSDT', 'ETHUSDT'])
     ctx.learn({ markPrice: { BTCUSDT: 10 } })

@@ -152,6 +152,11 @@ export function premiumIndexRequest(symbol: string): RestRequest {
   return { method: 'GET', path: PATHS.premiumIndex, query: { symbol: native(symbol) }, weight: 1 }
 }
 
+/** Every symbol's premiumIndex (mark price, funding) in one request of weight 10. */
+export function allPremiumIndexRequest(): RestRequest {
+  return { method: 'GET', path: PATHS.premiumIndex, weight: 10 }
+}
+
 /** premiumIndex entries: one object with `symbol`, an array without. */
 export function parsePremiumIndexEntries(body: unknown): BinancePremiumIndex[] {
   const schema = z.union([
