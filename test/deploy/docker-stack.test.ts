@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -23,24 +24,38 @@ if (!docker) {
 const project = `takashi-smoke-${randomBytes(3).toString('hex')}`
 const password = randomBytes(16).toString('hex')
 
-function run(command: string, args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(command, args, {
+/**
+ * Runs a docker command to its end without blocking this worker (a build takes minutes; a
+ * blocked worker cannot answer vitest's calls): its exit status and the tail of its output.
+ */
+async function run(command: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(command, args, {
     cwd: root,
-    encoding: 'utf8',
     env: { ...process.env, ...env },
-    timeout: 15 * 60_000,
-    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
-  return { status: result.status, output: `${result.stdout}${result.stderr}`.slice(-4000) }
+  let output = ''
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000))
+  child.stdout.on('data', keep)
+  child.stderr.on('data', keep)
+  const [status] = (await once(child, 'close')) as [number | null]
+  return { status, output: output.slice(-4000) }
 }
 
 describe('deploy/Dockerfile in a real Docker engine', () => {
   test.skipIf(!docker)(
     'builds, and the image runs the entry point as the unprivileged node user on Node 24',
-    () => {
-      const build = run('docker', ['build', '-f', 'deploy/Dockerfile', '-t', 'takashi:local', '.'])
+    async () => {
+      const build = await run('docker', [
+        'build',
+        '-f',
+        'deploy/Dockerfile',
+        '-t',
+        'takashi:local',
+        '.',
+      ])
       expect(build.status, build.output).toBe(0)
-      const node = run('docker', [
+      const node = await run('docker', [
         'run',
         '--rm',
         '--entrypoint',
@@ -50,7 +65,7 @@ describe('deploy/Dockerfile in a real Docker engine', () => {
         'process.version + " " + process.getuid()',
       ])
       expect(node.output).toMatch(/^v24\.\d+\.\d+ 1000/)
-      const unknown = run('docker', ['run', '--rm', 'takashi:local', 'launcher'])
+      const unknown = await run('docker', ['run', '--rm', 'takashi:local', 'launcher'])
       expect(unknown.status).toBe(64)
     },
     900_000
@@ -61,11 +76,11 @@ describe('deploy/Dockerfile in a real Docker engine', () => {
       REDIS_PASSWORD: password,
       GRAFANA_ADMIN_PASSWORD: password,
     }
-    const composeRun = (...args: string[]) =>
+    const composeRun = async (...args: string[]) =>
       run('docker', ['compose', '-p', project, ...args], env)
-    afterAll(() => {
-      if (docker && compose) composeRun('down', '-v', '--remove-orphans')
-    })
+    afterAll(async () => {
+      if (docker && compose) await composeRun('down', '-v', '--remove-orphans')
+    }, 120_000)
 
     test.skipIf(!docker || !compose)(
       'comes up behind the balancer; Redis refuses unauthenticated clients and takes the takashi user',
@@ -73,7 +88,7 @@ describe('deploy/Dockerfile in a real Docker engine', () => {
         env.PORT = String(await freePort())
         env.PROMETHEUS_PORT = String(await freePort())
         env.GRAFANA_PORT = String(await freePort())
-        const up = composeRun('up', '-d', '--no-build', 'lb')
+        const up = await composeRun('up', '-d', '--no-build', 'lb')
         expect(up.status, up.output).toBe(0)
         const base = `http://127.0.0.1:${env.PORT}`
         const status = (path: string) =>
@@ -88,7 +103,7 @@ describe('deploy/Dockerfile in a real Docker engine', () => {
         await expect.poll(() => status('/readyz'), { timeout: 60_000, interval: 1_000 }).toBe(200)
 
         // the container's REDISCLI_AUTH holds the password: without it, redis-cli is anonymous
-        const anonymous = composeRun(
+        const anonymous = await composeRun(
           'exec',
           '-T',
           'redis',
@@ -100,7 +115,7 @@ describe('deploy/Dockerfile in a real Docker engine', () => {
         )
         expect(anonymous.output).toMatch(/NOAUTH|WRONGPASS/)
         expect(anonymous.output).not.toMatch(/PONG/)
-        const takashi = composeRun(
+        const takashi = await composeRun(
           'exec',
           '-T',
           'redis',
@@ -111,7 +126,7 @@ describe('deploy/Dockerfile in a real Docker engine', () => {
           'ping'
         )
         expect(takashi.output.trim()).toBe('PONG')
-        const flush = composeRun(
+        const flush = await composeRun(
           'exec',
           '-T',
           'redis',
