@@ -171,6 +171,17 @@ describe('the /ui page', () => {
     }
     expect((await tapeRows(page, 'liquidations')).map((row) => row.id)).toContain(whileAway)
 
+    // a filter chosen while the gateway is away loads once it is back
+    await stack.stopGateway()
+    await expect.poll(() => attribute(page, '#status', 'data-state')).toBe('reconnecting')
+    await page.selectOption('#exchange', 'bybit')
+    await expect.poll(() => page.locator('#notices').isVisible()).toBe(true)
+    await stack.startGateway()
+    await expect.poll(() => attribute(page, '#status', 'data-reconnects'), FILL).toBe('2')
+    await expect
+      .poll(async () => distinct(await tapeRows(page, 'large-trades'), 'exchange'), FILL)
+      .toEqual(['bybit'])
+
     // only the browser's own reports of the refused reconnects, nothing from the page
     const refused = /ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/
     expect(errors.filter((error) => !refused.test(error))).toEqual([])

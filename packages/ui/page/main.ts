@@ -104,8 +104,10 @@ stream.onStatus(({ state, error }) => {
     if (opened) {
       reconnects++
       reconnectedAt = formatTime(Date.now())
-      // candles that closed while away; the event tapes resume by id on their own
-      view?.refresh()
+      // a view that could not load while the gateway was away starts again; otherwise only the
+      // candles that closed meanwhile are fetched (the event tapes resume by id on their own)
+      if (view?.failed()) show(readFilters(location.search))
+      else view?.refresh()
       void pollHealth()
     }
     opened = true

@@ -44,8 +44,11 @@ export function startView(
   const shown = exchanges.filter((info) => exchange === null || info.name === exchange)
   const having = (capability: Capability) =>
     shown.filter((info) => info.capabilities[capability]).map((info) => info.name)
+  let failures = 0
   const failed = (what: string) => (error: Error) => {
-    if (!signal.aborted) panels.notice(`${what}: ${error.message}`)
+    if (signal.aborted) return
+    failures++
+    panels.notice(`${what}: ${error.message}`)
   }
   const scope = { symbol, ...(exchange !== null && { exchange }) }
   const streamScope = { symbols: symbol, ...(exchange !== null && { exchanges: exchange }) }
@@ -120,6 +123,8 @@ export function startView(
   return {
     /** event streams that resume after the last id they delivered when the connection returns */
     resumable: () => subscriptions.filter((s) => s.resumeFrom !== undefined).length,
+    /** a part could not load (the gateway was away): start the view again once it is back */
+    failed: () => failures > 0,
     /** after a reconnect: candles closed while away are fetched again (events resume by id) */
     refresh() {
       void candles().catch(failed('candles'))
