@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect } from 'vitest'
-import { compareIds, readFeedNewest } from '@takashi/bus'
+import { appendToFeed, compareIds, readFeedNewest } from '@takashi/bus'
 import { createKeyStore } from '@takashi/gateway'
 import type { Liquidation } from '@takashi/schemas'
-import { redisTest as test } from '@takashi/testing'
+import { oiSpike, redisTest as test, withoutId } from '@takashi/testing'
 import {
   buildPage,
   colourOf,
@@ -67,6 +67,18 @@ describe('the /ui page', () => {
     await expect
       .poll(() => dataOf(page, '#health li[data-exchange]', 'status'))
       .toEqual(UI_EXCHANGES.map(() => 'ok'))
+
+    // a spike appended to the feed now appears live in the spikes list
+    const spike = oiSpike({ exchange: 'okx', symbol: 'BTCUSDT', timeframe: '15m', z_score: 4.2 })
+    await appendToFeed(redis, keys, 'oi-spikes', {
+      eventId: `ui-test:${Date.now()}`,
+      exchange: 'okx',
+      symbol: 'BTCUSDT',
+      body: JSON.stringify({ ...withoutId(spike), timestamp: Date.now() }),
+    })
+    await expect
+      .poll(() => page.locator('#spikes li[data-exchange="okx"]').first().textContent())
+      .toMatch(/okx BTCUSDT open interest 15m\s*z 4\.2 \(> 3\)/)
 
     // the chart draws the REST history, then live candle updates
     await expect.poll(() => page.locator('#chart canvas').count()).toBeGreaterThan(0)
