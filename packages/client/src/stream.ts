@@ -299,7 +299,7 @@ export function createStream(options: StreamOptions) {
     ws?.close(1000, 'client closed')
   }
 
-  return {
+  const stream = {
     /** The connection's state now. */
     get state(): StreamState {
       return state
@@ -358,8 +358,74 @@ export function createStream(options: StreamOptions) {
       }
     },
 
+    /**
+     * The records of a path stream as an async iterable (`for await … of`); leaving the loop
+     * or aborting `signal` unsubscribes, a refused subscription throws its TakashiError.
+     */
+    records<P extends StreamPath<unknown>>(
+      path: P,
+      call: { signal?: AbortSignal } = {}
+    ): AsyncIterableIterator<RecordOf<P>> {
+      return iterate<RecordOf<P>>((handlers) => stream.subscribe(path, handlers, call), call.signal)
+    },
+
     /** Ends every subscription and the connection; the stream does not reconnect after this. */
     close: () => close(),
+  }
+  return stream
+}
+
+/** A subscription as an async iterator: records queue until asked for. */
+function iterate<T>(
+  start: (handlers: SubscriptionHandlers<T>) => Subscription,
+  signal: AbortSignal | undefined
+): AsyncIterableIterator<T> {
+  const queue: T[] = []
+  let waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: Error) => void } | null = null
+  let failure: Error | undefined
+  let done = false
+  const finish = (error?: Error) => {
+    if (done) return
+    done = true
+    failure = error
+    if (!waiting) return
+    const { resolve, reject } = waiting
+    waiting = null
+    if (error === undefined) resolve({ value: undefined, done: true })
+    else reject(error)
+  }
+  const subscription = start({
+    onData(record) {
+      if (waiting) {
+        const { resolve } = waiting
+        waiting = null
+        resolve({ value: record, done: false })
+      } else queue.push(record)
+    },
+    onError: (error) => finish(error),
+  })
+  const aborted = () =>
+    finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'))
+  signal?.addEventListener('abort', aborted, { once: true })
+  return {
+    next() {
+      if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false })
+      if (done) {
+        return failure === undefined
+          ? Promise.resolve({ value: undefined, done: true })
+          : Promise.reject(failure)
+      }
+      return new Promise((resolve, reject) => (waiting = { resolve, reject }))
+    },
+    return() {
+      subscription.unsubscribe()
+      finish()
+      queue.length = 0
+      return Promise.resolve({ value: undefined, done: true })
+    },
+    [Symbol.asyncIterator]() {
+      return this
+    },
   }
 }
 

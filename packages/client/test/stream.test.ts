@@ -246,4 +246,32 @@ describe('subscriptions on one connection', () => {
     await expect.poll(() => liquidations).toEqual([3])
     expect(trades).toEqual([0.5])
   })
+
+  test('records() iterates a stream until the loop ends; a refused one throws its error', async ({
+    redis,
+    redisUrl,
+    keys,
+  }) => {
+    const stack = await startStack({ redis, redisUrl, keys })
+    const stream = stack.client().stream()
+    const path = streamPaths.liquidations({ symbols: ['BTCUSDT'] })
+    const seen: number[] = []
+    const reading = (async () => {
+      for await (const liquidation of stream.records(path)) {
+        seen.push(liquidation.quantity)
+        if (seen.length === 2) break
+      }
+    })()
+    await expect
+      .poll(async () => (await stack.client().metrics()).includes('route="/liquidations"'))
+      .toBe(true)
+    stack.liquidate(0.1)
+    stack.liquidate(0.2)
+    stack.liquidate(0.3)
+    await reading
+    expect(seen).toEqual([0.1, 0.2])
+
+    const refused = stream.records(streamPaths.trades({ exchange: 'binance', symbol: 'NOPE' }))
+    await expect(refused.next()).rejects.toMatchObject({ status: 404, code: 'unknown_symbol' })
+  })
 })
