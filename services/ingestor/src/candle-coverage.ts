@@ -41,9 +41,9 @@ export function createCandleCoverage(deps: CandleCoverageDeps) {
   const exchange = metrics.exchange
   const log = deps.log.child({ component: 'candle-coverage' })
   const markerTtlMs = deps.markerTtlMs ?? RETENTION.candlesMarkerTtlMs
-  const all: CandleSeries[] = deps.symbols.flatMap((symbol) =>
-    deps.intervals.map((interval) => ({ exchange, symbol, interval }))
-  )
+  const seriesOf = (symbols: readonly string[]): CandleSeries[] =>
+    symbols.flatMap((symbol) => deps.intervals.map((interval) => ({ exchange, symbol, interval })))
+  let all: CandleSeries[] = seriesOf(deps.symbols)
   const keyOf = (series: CandleSeries) => `${series.symbol} ${series.interval}`
   /** series to backfill → when their gap began (null: unknown, take the newest page) */
   const gaps = new Map<string, number | null>(all.map((series) => [keyOf(series), null]))
@@ -154,6 +154,25 @@ export function createCandleCoverage(deps: CandleCoverageDeps) {
     },
     /** series still waiting for a backfill */
     pending: () => gaps.size,
+    /**
+     * Follows the served symbols: a new symbol's series wait for a backfill like any gap; a
+     * delisted one's are dropped (no more backfills or markers for them).
+     */
+    setSymbols(symbols: readonly string[]): void {
+      const next = seriesOf(symbols)
+      const before = new Set(all.map(keyOf))
+      const after = new Set(next.map(keyOf))
+      for (const key of before) {
+        if (after.has(key)) continue
+        gaps.delete(key)
+        known.delete(key)
+        marked.delete(key)
+      }
+      all = next
+      const added = next.filter((series) => !before.has(keyOf(series)))
+      if (added.length > 0) gap(null, added)
+      else updateGauge()
+    },
     start(): void {
       if (timer || stopped) return
       updateGauge()

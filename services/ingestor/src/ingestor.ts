@@ -313,6 +313,7 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
           metrics.symbolsServed.set({ exchange }, symbols.size)
           log.info({ listed, delisted, symbols: symbols.size }, 'universe changed')
           shards.apply(plan(fresh.symbols))
+          coverage.setSymbols(fresh.symbols)
           await pollers.stop()
           if (abort.signal.aborted) return
           pollers = startPollers(fresh.symbols)
