@@ -70,7 +70,10 @@ const NO_HEADERS: OutgoingHttpHeaders = Object.freeze({})
 // the fixed part of the answers sent with one base header set (one per Origin on the fast path)
 const blocks = new WeakMap<OutgoingHttpHeaders, HeaderList>()
 
-function blockOf(base: OutgoingHttpHeaders, resVary: unknown): HeaderList {
+function blockOf(
+  base: OutgoingHttpHeaders,
+  resVary: number | string | string[] | undefined
+): HeaderList {
   const cached = base === NO_HEADERS ? undefined : blocks.get(base)
   if (cached !== undefined) return cached
   // appended: CORS may vary on Origin already
@@ -85,11 +88,14 @@ function blockOf(base: OutgoingHttpHeaders, resVary: unknown): HeaderList {
     'content-type',
     'application/json; charset=utf-8',
     'vary',
-    varies === undefined ? 'Accept-Encoding' : vary.append(String(varies), 'Accept-Encoding')
+    varies === undefined ? 'Accept-Encoding' : vary.append(headerText(varies), 'Accept-Encoding')
   )
   if (base !== NO_HEADERS) blocks.set(base, block)
   return block
 }
+
+const headerText = (value: number | string | string[]) =>
+  Array.isArray(value) ? value.join(', ') : String(value)
 
 /**
  * Writes a prepared JSON answer on top of the headers already set (CORS, security, limits):
