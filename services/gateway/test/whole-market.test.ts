@@ -1,13 +1,14 @@
 import { describe, expect } from 'vitest'
-import { publishRecords, writeUniverse, type Keys } from '@takashi/bus'
+import { createKeys, createRedis, publishRecords, writeUniverse, type Keys } from '@takashi/bus'
+import { startLocalRedis } from '@takashi/local-redis'
 import { adapters } from '@takashi/exchanges'
-import { redisTest as test } from '@takashi/testing'
+import { redisTest as test, uniquePrefix } from '@takashi/testing'
 import { append, liquidation, subscribers } from './feed-helpers.ts'
 import { openInterest, perTest, refusedUpgrade } from './helpers.ts'
 
 // SYMBOLS=all: each exchange serves what its ingestor's universe names, followed while running.
 
-const { gateway: startReplica, client } = perTest()
+const { gateway: startReplica, client, cleanups } = perTest()
 const venues = [adapters.binance!, adapters.hyperliquid!]
 
 async function start(ctx: { redisUrl: string; keys: Keys }, universeRefreshMs?: number) {
@@ -144,5 +145,33 @@ describe('whole market (SYMBOLS=all)', () => {
     expect(await subscribers(redis, channels)).toEqual([1, 1, 1])
     // nobody asks again: within a few seconds the replica listens to none of them
     await expect.poll(() => subscribers(redis, channels), { timeout: 8_000 }).toEqual([0, 0, 0])
+  })
+
+  // a private redis-server: the test cuts every subscriber connection of it
+  test('after its subscription is cut, a replica still follows the universes', async () => {
+    const server = await startLocalRedis()
+    cleanups.push(() => server.stop())
+    const redis = createRedis(server.url)
+    cleanups.push(() => redis.disconnect())
+    const keys = createKeys(uniquePrefix())
+    await writeUniverse(redis, keys, 'binance', ['BTCUSDT'])
+    const { get } = await start({ redisUrl: server.url, keys })
+    await expect.poll(() => subscribers(redis, [keys.universeChannel])).toEqual([1])
+    await redis.client('KILL', 'TYPE', 'pubsub')
+    // the listing comes while the follower reconnects: read again once it is back
+    await writeUniverse(redis, keys, 'binance', ['BTCUSDT', 'XRPUSDT'])
+    await expect.poll(() => subscribers(redis, [keys.universeChannel])).toEqual([1])
+    await expect
+      .poll(async () => counts((await get('/exchanges')).body))
+      .toMatchObject({
+        binance: 2,
+      })
+    // and the next change comes through the renewed subscription
+    await writeUniverse(redis, keys, 'binance', ['XRPUSDT'])
+    await expect
+      .poll(async () => counts((await get('/exchanges')).body))
+      .toMatchObject({
+        binance: 1,
+      })
   })
 })
