@@ -3,7 +3,6 @@ import {
   closedAfter,
   invalidFrames,
   ingestorReconnects,
-  getJson,
   listen,
   startVenueStack,
   subscribed,
@@ -14,6 +13,7 @@ import { describe, expect } from 'vitest'
 import type { Keys, Redis } from '@takashi/bus'
 import { redisTest as test } from '@takashi/testing'
 import { okxEvents, startFakeOkx } from '@takashi/fakes/okx'
+import { createClient } from '@takashi/client'
 
 const MINUTE = 60_000
 const BTC = 'BTC-USDT-SWAP'
@@ -141,7 +141,7 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
       value_usd: 94_500,
     })
     expect(liquidations[1]).toMatchObject({ side: 'short', quantity: 0.2, value_usd: 13_000 })
-    const listed = await getJson<unknown[]>(`${http}/liquidations?exchange=okx`)
+    const listed = await createClient({ baseUrl: http }).liquidations({ exchange: 'okx' })
     expect(listed).toEqual([liquidations[1], liquidations[0]])
 
     fake.emit({ channel: 'mark-price', instId: BTC }, [
@@ -214,10 +214,10 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
     redisUrl,
   }) => {
     const { fake, http, lastOpen } = await startStack(redis, keys, redisUrl)
-    await expect
-      .poll(async () => (await fetch(`${http}/okx/ohlc/BTCUSDT/1m?limit=3`)).status)
-      .toBe(200)
-    const latest = await getJson<Record<string, unknown>[]>(`${http}/okx/ohlc/BTCUSDT/1m?limit=3`)
+    const client = createClient({ baseUrl: http })
+    const newest = { exchange: 'okx', symbol: 'BTCUSDT', interval: '1m', limit: 3 } as const
+    await expect.poll(async () => (await client.ohlc(newest)).length).toBe(3)
+    const latest = await client.ohlc(newest)
     expect(latest.map((c) => [c.timestamp, c.volume])).toEqual([
       [lastOpen - 2 * MINUTE, 12.34],
       [lastOpen - MINUTE, 12.34],
@@ -225,19 +225,23 @@ describe('fake OKX → ingestor → Redis → aggregator → gateway', () => {
     ])
     const start = lastOpen - 29 * MINUTE
     const before = fake.requests.filter((r) => r.path.includes('candles')).length
-    const old = await getJson<Record<string, unknown>[]>(
-      `${http}/okx/ohlc/BTC-USDT-SWAP/1m?start_time=${start}&end_time=${start + MINUTE}`
-    )
+    const old = await client.ohlc({
+      exchange: 'okx',
+      symbol: BTC,
+      interval: '1m',
+      start_time: start,
+      end_time: start + MINUTE,
+    })
     expect(old.map((c) => c.timestamp)).toEqual([start, start + MINUTE])
     expect(fake.requests.filter((r) => r.path.includes('candles')).length).toBeGreaterThan(before)
 
-    const oi = await getJson(`${http}/okx/open-interest/BTCUSDT`)
+    const oi = await client.openInterest({ exchange: 'okx', symbol: 'BTCUSDT' })
     expect(oi).toMatchObject({
       exchange: 'okx',
       open_interest: 20000,
       open_interest_usd: 1280210000,
     })
-    const rate = await getJson(`${http}/okx/funding-rate/BTC-USDT-SWAP`)
+    const rate = await client.fundingRate({ exchange: 'okx', symbol: BTC })
     expect(rate).toMatchObject({ symbol: 'BTCUSDT', funding_rate: 0.0001, interval_hours: 4 })
   })
 
