@@ -3,7 +3,6 @@ import {
   closedAfter,
   invalidFrames,
   ingestorReconnects,
-  getJson,
   listen,
   startVenueStack,
   subscribed,
@@ -13,6 +12,7 @@ import {
 import { describe, expect } from 'vitest'
 import type { Keys, Redis } from '@takashi/bus'
 import { redisTest as test } from '@takashi/testing'
+import { createClient } from '@takashi/client'
 import {
   bybitEvents,
   bybitKlineRow,
@@ -168,7 +168,7 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     })
     expect(liquidations[1]).toMatchObject({ side: 'short', value_usd: 13_000 })
     expect(liquidations[0]?.id).toMatch(/^\d+-\d+$/)
-    const listed = await getJson<unknown[]>(`${http}/liquidations?exchange=bybit`)
+    const listed = await createClient({ baseUrl: http }).liquidations({ exchange: 'bybit' })
     expect(listed).toEqual([liquidations[1], liquidations[0]])
 
     // the subscribe snapshot gave OI (one side) and funding with the instrument's 4 h period
@@ -246,10 +246,12 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     redisUrl,
   }) => {
     const { fake, http, lastOpen } = await startStack(redis, keys, redisUrl)
+    const client = createClient({ baseUrl: http })
+    const btc = { exchange: 'bybit', symbol: 'BTCUSDT' } as const
     await expect
-      .poll(async () => (await fetch(`${http}/bybit/ohlc/BTCUSDT/1m?limit=3`)).status)
-      .toBe(200)
-    const latest = await getJson<Record<string, unknown>[]>(`${http}/bybit/ohlc/BTCUSDT/1m?limit=3`)
+      .poll(async () => (await client.ohlc({ ...btc, interval: '1m', limit: 3 })).length)
+      .toBe(3)
+    const latest = await client.ohlc({ ...btc, interval: '1m', limit: 3 })
     expect(latest.map((candle) => candle.timestamp)).toEqual([
       lastOpen - 2 * MINUTE,
       lastOpen - MINUTE,
@@ -260,17 +262,20 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
     // older than the cache: a fetch job asks Bybit, with start and end
     const before = fake.requests.filter((r) => r.path === '/v5/market/kline').length
     const start = lastOpen - 29 * MINUTE
-    const old = await getJson<Record<string, unknown>[]>(
-      `${http}/bybit/ohlc/BTCUSDT/1m?start_time=${start}&end_time=${start + MINUTE}`
-    )
+    const old = await client.ohlc({
+      ...btc,
+      interval: '1m',
+      start_time: start,
+      end_time: start + MINUTE,
+    })
     expect(old.map((candle) => candle.timestamp)).toEqual([start, start + MINUTE])
     expect(fake.requests.filter((r) => r.path === '/v5/market/kline').length).toBeGreaterThan(
       before
     )
 
-    const oi = await getJson(`${http}/bybit/open-interest/BTCUSDT`)
+    const oi = await client.openInterest(btc)
     expect(oi).toMatchObject({ exchange: 'bybit', open_interest: 50000.25 })
-    const fundingRate = await getJson(`${http}/bybit/funding-rate/BTCUSDT`)
+    const fundingRate = await client.fundingRate(btc)
     expect(fundingRate).toMatchObject({ funding_rate: 0.0001, interval_hours: 4 })
     expect(fake.requests.some((r) => r.path === '/v5/market/funding/history')).toBe(false)
   })
@@ -316,7 +321,10 @@ describe('fake Bybit → ingestor → Redis → aggregator → gateway', () => {
       next_funding_time: 1_900_000_000_000,
       mark_price: 64010.5,
     })
-    const rest = await getJson(`${http}/bybit/funding-rate/BTCUSDT`)
+    const rest = await createClient({ baseUrl: http }).fundingRate({
+      exchange: 'bybit',
+      symbol: 'BTCUSDT',
+    })
     expect(rest).toMatchObject({ funding_rate: 0.00002, interval_hours: 1 })
   })
 
