@@ -46,6 +46,12 @@ export interface ConnectionDeps {
   market: Market
   onRecords(records: NormalizedRecord[], stream: string): void
   onStatus?(status: ConnectionStatus): void
+  /**
+   * Reserves this venue's next slot to open a socket and returns the wait until it (ms); shared
+   * by every connection of the venue, so first connects and reconnects alike keep the venue's
+   * new-connection rate (OKX 3 a second, Hyperliquid 30 a minute).
+   */
+  connectGate?(): number
   log: Logger
   metrics: IngestorMetrics
   timing?: Partial<ConnectionTiming>
@@ -166,7 +172,16 @@ export function createConnection(deps: ConnectionDeps): Connection {
     }
   }
 
+  /** Waits for this venue's turn to open a socket (shared by its connections), then opens. */
   function connect(): void {
+    reconnectTimer = undefined
+    if (stopped) return
+    const wait = deps.connectGate?.() ?? 0
+    if (wait > 0) reconnectTimer = setTimeout(openSocket, wait)
+    else openSocket()
+  }
+
+  function openSocket(): void {
     reconnectTimer = undefined
     if (stopped) return
     retryAfterMs = undefined

@@ -236,9 +236,10 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
         metrics,
         log,
         ...(timing.connectSpacingMs !== undefined && { connectSpacingMs: timing.connectSpacingMs }),
-        create: (spec) =>
+        create: (spec, connectGate) =>
           createConnection({
             spec,
+            connectGate,
             adapter,
             symbols,
             market,

@@ -5,8 +5,8 @@ import type { IngestorMetrics } from './metrics.ts'
 
 export interface ShardsDeps {
   limits: VenueLimits
-  /** builds the connection loop of one spec (not started) */
-  create(spec: ConnectionSpec): Connection
+  /** builds the connection loop of one spec (not started), opening sockets through `connectGate` */
+  create(spec: ConnectionSpec, connectGate: () => number): Connection
   metrics: IngestorMetrics
   log: Logger
   /** least time between opening two sockets; default the venue's */
@@ -41,28 +41,24 @@ export function createShards(deps: ShardsDeps) {
   const log = deps.log.child({ component: 'shards' })
   const spacingMs = deps.connectSpacingMs ?? limits.connectSpacingMs
   const shards = new Map<string, Shard>()
-  const startTimers = new Set<NodeJS.Timeout>()
   let started = false
-  let pendingStarts = 0
+  // the earliest time the next socket of this venue may be opened
+  let nextOpenAt = 0
 
-  /** Starts a connection after those already waiting, `spacingMs` apart. */
-  function startSpaced(connection: Connection): void {
-    const delay = pendingStarts * spacingMs
-    pendingStarts += 1
-    const timer = setTimeout(() => {
-      startTimers.delete(timer)
-      pendingStarts -= 1
-      if (started) connection.start()
-    }, delay)
-    startTimers.add(timer)
+  /** Every socket opening of the venue, first or again, takes the next slot `spacingMs` apart. */
+  function connectGate(): number {
+    const now = Date.now()
+    const at = Math.max(now, nextOpenAt)
+    nextOpenAt = at + spacingMs
+    return at - now
   }
 
   function open(spec: ConnectionSpec): Shard {
-    const shard = { connection: deps.create(spec), spec }
+    const shard = { connection: deps.create(spec, connectGate), spec }
     shards.set(spec.id, shard)
     metrics.reconnects.inc({ exchange: metrics.exchange, connection: spec.id }, 0)
     metrics.connected.set({ exchange: metrics.exchange, connection: spec.id }, 0)
-    if (started) startSpaced(shard.connection)
+    if (started) shard.connection.start()
     return shard
   }
 
@@ -206,14 +202,11 @@ export function createShards(deps: ShardsDeps) {
     start(): void {
       if (started) return
       started = true
-      for (const { connection } of shards.values()) startSpaced(connection)
+      for (const { connection } of shards.values()) connection.start()
     },
     connections: (): Connection[] => [...shards.values()].map((shard) => shard.connection),
     async stop(): Promise<void> {
       started = false
-      for (const timer of startTimers) clearTimeout(timer)
-      startTimers.clear()
-      pendingStarts = 0
       await Promise.all([...shards.values()].map((shard) => shard.connection.stop()))
     },
   }

@@ -159,6 +159,38 @@ describe('connection loop', () => {
       .toEqual(['{"op":"sub","args":["trades","candles","funding"]}'])
   })
 
+  test('sockets of one venue open through a shared gate: first connects and reconnects alike', async () => {
+    const server = await venue()
+    let nextAt = 0
+    const gate = () => {
+      const at = Math.max(Date.now(), nextAt)
+      nextAt = at + 300
+      return at - Date.now()
+    }
+    const deps = testDeps()
+    for (const id of ['a', 'b']) {
+      const connection = createConnection({
+        spec: specFor(server, { id }),
+        adapter: testAdapter,
+        symbols: new Set(['BTCUSDT']),
+        market: createMarket(),
+        onRecords: () => undefined,
+        connectGate: gate,
+        log: deps.log,
+        metrics: deps.metrics,
+        timing: { backoffBaseMs: 1, backoffMaxMs: 1 },
+      })
+      cleanups.push(() => connection.stop())
+      connection.start()
+    }
+    await expect.poll(() => server.upgrades.length).toBe(2)
+    // both dropped at once: with a 1 ms backoff they would be back together without the gate
+    for (const socket of server.sockets) socket.terminate()
+    await expect.poll(() => server.upgrades.length).toBe(4)
+    const gaps = server.upgrades.slice(1).map((at, i) => at - server.upgrades[i]!)
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(280)
+  })
+
   test('what a frame taught is in the shared market before the next frame', async () => {
     const server = await venue()
     const { records, market } = connect(specFor(server))
