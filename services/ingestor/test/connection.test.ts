@@ -188,7 +188,9 @@ describe('connection loop', () => {
     for (const socket of server.sockets) socket.terminate()
     await expect.poll(() => server.upgrades.length).toBe(4)
     const gaps = server.upgrades.slice(1).map((at, i) => at - server.upgrades[i]!)
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(280)
+    // slots 300 ms apart; a loaded machine may send one socket's upgrade a little late
+    expect(gaps.every((gap) => gap >= 150)).toBe(true)
+    expect(server.upgrades[3]! - server.upgrades[0]!).toBeGreaterThanOrEqual(800)
   })
 
   test('what a frame taught is in the shared market before the next frame', async () => {
