@@ -176,6 +176,11 @@ export function createStream(options: StreamOptions) {
       if (socket !== ws) return
       socket = undefined
       sender.detach()
+      // the next connection subscribes everything; a retry still pending would come twice
+      for (const entry of entries.values()) {
+        if (entry.retryTimer !== undefined) clearTimeout(entry.retryTimer)
+        entry.retryTimer = undefined
+      }
       if (state === 'closed') return
       // a connection that carried data, or lasted, starts the backoff again
       if (heard || (openedAt !== undefined && Date.now() - openedAt > 2_000)) attempt = 0
