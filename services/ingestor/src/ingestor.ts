@@ -306,8 +306,9 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
         reportSkipped(fresh)
         if (!sameSymbols(fresh.symbols, universe.symbols)) {
           const before = new Set(universe.symbols)
+          const after = new Set(fresh.symbols)
           const listed = fresh.symbols.filter((symbol) => !before.has(symbol))
-          const delisted = universe.symbols.filter((symbol) => !fresh.symbols.includes(symbol))
+          const delisted = universe.symbols.filter((symbol) => !after.has(symbol))
           universe = fresh
           symbols.clear()
           for (const symbol of fresh.symbols) symbols.add(symbol)
