@@ -110,6 +110,18 @@ describe('errors carry the contract code and HTTP status', () => {
     expect((limited as TakashiError).retryAfter).toBeLessThanOrEqual(60)
   })
 
+  test('Redis away: health and readiness answer down (503) as bodies; data calls fail 503', async ({
+    keys,
+  }) => {
+    const gateway = await startRestartableGateway({ redisUrl: 'redis://127.0.0.1:1', keys })
+    const client = createClient({ baseUrl: gateway.url })
+    expect(await client.health()).toMatchObject({ status: 'down', redis: 'down' })
+    expect(await client.readyz()).toEqual({ status: 'not_ready' })
+    const down = await client.liquidations().catch((err: unknown) => err)
+    expect(down).toBeInstanceOf(TakashiError)
+    expect(down).toMatchObject({ status: 503, code: 'backbone_unavailable', retryable: true })
+  })
+
   test('an unreachable gateway is a connection error', async () => {
     const client = createClient({ baseUrl: 'http://127.0.0.1:1' })
     await expect(client.root()).rejects.toBeInstanceOf(TakashiConnectionError)
