@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Registry } from 'prom-client'
 import { afterEach, expect } from 'vitest'
-import { createRedis, readHeartbeat } from '@takashi/bus'
+import { createRedis, readHeartbeat, readUniverse } from '@takashi/bus'
 import type { ExchangeAdapter } from '@takashi/exchanges'
 import { createLogger } from '@takashi/observability'
 import { redisTest as test } from '@takashi/testing'
@@ -126,6 +126,8 @@ test('starts after markets load, publishes frames, backfills, and backfills agai
 
   // markets failed once and were retried; the unlisted symbol was dropped
   expect(rest.paths.filter((path) => path === '/markets')).toHaveLength(2)
+  // the universe of a SYMBOLS list is the listed part of it, written before any data
+  expect((await readUniverse(redis, keys, 'binance'))?.symbols).toEqual(['BTCUSDT'])
   await expect.poll(() => venue.received[0]).toEqual(['{"op":"sub","args":["BTCUSDT"]}'])
   await expect.poll(() => ingestor.ready()).toBe(true)
 
