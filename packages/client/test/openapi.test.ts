@@ -2,7 +2,16 @@ import { Validator } from '@seriousme/openapi-schema-validator'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { expect } from 'vitest'
 import { redisTest as test } from '@takashi/testing'
-import { createClient, REST_PATHS } from '../src/node.ts'
+import {
+  createClient,
+  REST_PATHS,
+  type MarketParams,
+  type MultiOhlcParams,
+  type MultiParams,
+  type OhlcParams,
+  type OiSpikeParams,
+  type ValueFeedParams,
+} from '../src/node.ts'
 import { startRestartableGateway } from './stack.ts'
 
 // The document a generator reads is the one a running gateway serves: it is valid OpenAPI 3.1
@@ -11,6 +20,7 @@ import { startRestartableGateway } from './stack.ts'
 
 type Operation = {
   operationId: string
+  parameters?: { name: string }[]
   responses: Record<string, { content?: Record<string, Media> }>
 }
 type Media = { schema: object; examples?: Record<string, { value: unknown }> }
@@ -65,4 +75,44 @@ test('operationIds are the client method names, for the same paths', async ({ re
       .filter(([operationId]) => operationId !== 'docs')
   )
   expect(REST_PATHS).toEqual(documented)
+})
+
+/** Every key of `T`, checked at compile time: a name missing from the list does not compile. */
+const allKeys =
+  <T>() =>
+  <const K extends readonly (keyof T & string)[]>(
+    keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : never)
+  ) =>
+    [...keys].sort()
+
+// the parameter names of each method's argument, as the client's types declare them
+const CLIENT_PARAMS: Record<string, string[]> = {
+  ohlc: allKeys<OhlcParams>()([
+    'exchange',
+    'symbol',
+    'interval',
+    'limit',
+    'start_time',
+    'end_time',
+  ]),
+  openInterest: allKeys<MarketParams>()(['exchange', 'symbol']),
+  fundingRate: allKeys<MarketParams>()(['exchange', 'symbol']),
+  multiOhlc: allKeys<MultiOhlcParams>()(['symbol', 'interval', 'exchanges', 'limit']),
+  multiOpenInterest: allKeys<MultiParams>()(['symbol', 'exchanges']),
+  multiFundingRate: allKeys<MultiParams>()(['symbol', 'exchanges']),
+  liquidations: allKeys<ValueFeedParams>()(['exchange', 'symbol', 'min_value_usd', 'limit']),
+  largeTrades: allKeys<ValueFeedParams>()(['exchange', 'symbol', 'min_value_usd', 'limit']),
+  oiSpikes: allKeys<OiSpikeParams>()(['exchange', 'symbol', 'timeframe', 'limit']),
+}
+
+test('each method takes exactly the parameters the document lists for its operation', async ({
+  redisUrl,
+  keys,
+}) => {
+  const gateway = await startRestartableGateway({ redisUrl, keys })
+  const doc = (await createClient({ baseUrl: gateway.url }).openApi()) as unknown as Document
+  for (const { get } of Object.values(doc.paths)) {
+    const documented = (get.parameters ?? []).map((p) => p.name).sort()
+    expect(CLIENT_PARAMS[get.operationId] ?? [], get.operationId).toEqual(documented)
+  }
 })
