@@ -202,6 +202,7 @@ export function createIngestor<E extends UrlEnv>(deps: IngestorDeps<E>): Ingesto
       let universe = chooseUniverse(deps.symbols, info, (symbol) => adapter.toNative(symbol))
       reportSkipped(universe)
       const tracked = universe.symbols
+      symbols.clear()
       for (const symbol of tracked) symbols.add(symbol)
       if (tracked.length === 0) log.error('no tracked symbol is listed on the exchange')
 
