@@ -45,6 +45,8 @@ export interface RestOptions {
   warmupSeconds: number
   threads: number
   connections: number
+  /** turns each server takes on each route; the figures are the medians */
+  rounds: number
 }
 
 // The gateway as deployed, with the per-client REST limit on but out of reach: wrk's
@@ -79,39 +81,48 @@ export async function benchRest(options: RestOptions): Promise<RestResult[]> {
       funding_rate: await readLatest(redis, keys, 'funding-rate', 'binance', 'BTCUSDT'),
     }
 
-    const servers: [RestServer, () => Promise<Server>][] = [
+    const starts: [RestServer, () => Promise<Server>][] = [
       ['gateway', () => startGatewayProcess(redisServer.url, GATEWAY_ENV)],
       ['bare http, memory', () => startBaseline('memory', redisServer.url)],
       ['bare http + redis', () => startBaseline('redis', redisServer.url)],
     ]
-    for (const [name, start] of servers) {
-      await keepCacheAlive(redis, keys)
-      const server = await start()
-      try {
-        for (const route of Object.keys(ROUTES) as RouteName[]) {
-          const url = server.url + ROUTES[route]
-          await expectBody(url, cached[route], name)
-          await runWrk(url, { ...wrk, seconds: options.warmupSeconds })
-          results.push({
-            route,
-            server: name,
-            ...(await measure(server, redisServer.process.pid ?? 0, url, wrk)),
-          })
-          if (name === 'gateway' && route === 'ohlc') {
-            const headers = { 'Accept-Encoding': 'gzip, br' }
-            const asked = await get(url, headers)
-            const encoding = asked.headers['content-encoding']
-            results.push({
-              route,
-              server: 'gateway, gzip/br asked',
-              content_encoding: typeof encoding === 'string' ? encoding : 'identity',
-              ...(await measure(server, redisServer.process.pid ?? 0, url, { ...wrk, headers })),
-            })
+    // Every server runs for the whole benchmark (an idle one costs nothing) and the servers take
+    // turns, round after round: a change in what else the machine does then touches them all
+    // alike, and each figure is the median of its rounds.
+    await keepCacheAlive(redis, keys)
+    const servers: [RestServer, Server][] = []
+    try {
+      for (const [name, start] of starts) servers.push([name, await start()])
+      for (const route of Object.keys(ROUTES) as RouteName[]) {
+        const rounds = new Map<RestServer, Measured[]>()
+        const record = (result: Measured) =>
+          rounds.set(result.server, [...(rounds.get(result.server) ?? []), result])
+        for (const [name, server] of servers) {
+          await expectBody(server.url + ROUTES[route], cached[route], name)
+          await runWrk(server.url + ROUTES[route], { ...wrk, seconds: options.warmupSeconds })
+        }
+        for (let round = 0; round < options.rounds; round++) {
+          for (const [name, server] of servers) {
+            const url = server.url + ROUTES[route]
+            const redisPid = redisServer.process.pid ?? 0
+            record({ route, server: name, ...(await measure(server, redisPid, url, wrk)) })
+            if (name === 'gateway' && route === 'ohlc') {
+              const headers = { 'Accept-Encoding': 'gzip, br' }
+              const asked = await get(url, headers)
+              const encoding = asked.headers['content-encoding']
+              record({
+                route,
+                server: 'gateway, gzip/br asked',
+                content_encoding: typeof encoding === 'string' ? encoding : 'identity',
+                ...(await measure(server, redisPid, url, { ...wrk, headers })),
+              })
+            }
           }
         }
-      } finally {
-        await server.stop()
+        for (const measured of rounds.values()) results.push(median(measured))
       }
+    } finally {
+      for (const [, server] of servers) await server.stop()
     }
   } finally {
     redis.disconnect()
@@ -133,6 +144,12 @@ export async function benchRest(options: RestOptions): Promise<RestResult[]> {
       cpu_vs_redis: ratio('bare http + redis', 'requests_per_cpu_s'),
     }
   })
+}
+
+/** The round with the median req/s (its latency and CPU figures come with it). */
+function median(rounds: readonly Measured[]): Measured {
+  const sorted = [...rounds].sort((a, b) => a.requests_per_s - b.requests_per_s)
+  return sorted[Math.floor(sorted.length / 2)] as Measured
 }
 
 async function measure(server: Server, redisPid: number, url: string, wrk: WrkOptions) {

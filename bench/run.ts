@@ -9,7 +9,6 @@ import { benchSpikes } from './spikes.ts'
 import { hasWrk } from './wrk.ts'
 
 const only = process.argv[2]
-const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const machine = `${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`
 // other work on the machine moves every figure; the ratios within one run move less
 const load = () => `load average ${loadavg().map(oneDecimal).join(' ')}`
@@ -33,11 +32,18 @@ if (!only || only === 'rest') {
     )
     process.exit(1)
   }
-  const options = { seconds, warmupSeconds: 2, threads: 2, connections: 100 }
+  const options = {
+    seconds: Number(process.env.BENCH_REST_SECONDS ?? 5),
+    rounds: Number(process.env.BENCH_REST_ROUNDS ?? 3),
+    warmupSeconds: 2,
+    threads: 2,
+    connections: 100,
+  }
   process.stdout.write(
-    `\nREST (wrk -t${options.threads} -c${options.connections} -d${seconds}s after a ` +
-      `${options.warmupSeconds} s warm-up; each server in its own process, one at a time; ` +
-      `wrk, the server and redis-server share the ${availableParallelism()} cores)\n`
+    `\nREST (wrk -t${options.threads} -c${options.connections} -d${options.seconds}s after a ` +
+      `${options.warmupSeconds} s warm-up; each server in its own process; the servers take ` +
+      `turns, ${options.rounds} rounds per route, median round shown; wrk, the server and ` +
+      `redis-server share the ${availableParallelism()} cores)\n`
   )
   const results = await benchRest(options)
   for (const line of restTable(results)) process.stdout.write(`${line}\n`)
