@@ -115,9 +115,14 @@ export function createOiMonitor(deps: OiMonitorDeps) {
       { exchange, symbols: symbols.size, added: added.length, removed: removed.length },
       'symbols judged changed'
     )
-    if (!subscriber) return
-    if (added.length > 0) subscriber.subscribe(...added).catch(subscribeFailed)
-    if (removed.length > 0) subscriber.unsubscribe(...removed).catch(subscribeFailed)
+    const connection = subscriber
+    if (!connection) return
+    subscriberReady(connection)
+      .then(async () => {
+        if (added.length > 0) await connection.subscribe(...added)
+        if (removed.length > 0) await connection.unsubscribe(...removed)
+      })
+      .catch(subscribeFailed)
   }
   const subscribeFailed = (err: unknown) => log.warn({ err }, 'open-interest subscription failed')
 
@@ -160,6 +165,14 @@ export function createOiMonitor(deps: OiMonitorDeps) {
     }
   }
 
+  // A record published while the subscription was cut (CLIENT KILL, a reconnection) came with
+  // no message. Once subscribed again, every pair is judged from its latest record as if it had
+  // just arrived; judging one that did not change writes and publishes nothing.
+  async function resubscribed(): Promise<void> {
+    if (byChannel.size > 0) await subscriber?.subscribe(...byChannel.keys())
+    for (const channel of byChannel.keys()) onOpenInterest(channel)
+  }
+
   /** Creates what is missing: the job scheduler, its worker, the open-interest subscription. */
   async function setup(): Promise<void> {
     const prefix = keys.bullPrefix
@@ -189,10 +202,23 @@ export function createOiMonitor(deps: OiMonitorDeps) {
     if (!subscriber) {
       subscriber = blocking()
       subscriber.on('message', (channel: string) => onOpenInterest(channel))
+      let connected = false
+      subscriber.on('ready', () => {
+        if (connected && !stopped) resubscribed().catch(subscribeFailed)
+        connected = true
+      })
     }
     // the universes are known before subscribing; later changes subscribe as they come
     await universes?.start()
+    await subscriberReady(subscriber)
     if (byChannel.size > 0) await subscriber.subscribe(...byChannel.keys())
+  }
+
+  // A SUBSCRIBE sent before the ready check answered puts the connection in subscriber mode, so
+  // the check fails and ioredis reconnects without the channels: subscribe once ready only.
+  function subscriberReady(connection: Redis): Promise<void> {
+    if (connection.status === 'ready') return Promise.resolve()
+    return new Promise((resolve) => connection.once('ready', () => resolve()))
   }
 
   async function upsertScheduler(): Promise<void> {

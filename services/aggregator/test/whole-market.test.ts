@@ -3,6 +3,7 @@ import { describe, expect, onTestFinished } from 'vitest'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import {
+  createKeys,
   createRedis,
   publishRecords,
   readFeedAfter,
@@ -10,7 +11,13 @@ import {
   type Keys,
   type Redis,
 } from '@takashi/bus'
-import { metricValue, openInterest, redisTest as test } from '@takashi/testing'
+import {
+  metricValue,
+  openInterest,
+  redisTest as test,
+  startOwnedRedis,
+  uniquePrefix,
+} from '@takashi/testing'
 import {
   INTERVAL_MS,
   SPIKE_TIMEFRAMES,
@@ -144,6 +151,35 @@ describe('spike monitor over a whole market', () => {
     await publishOi(redis, keys, 'BTCUSDT', 1010, T0 + 41_000)
     await expect.poll(() => openAt(redis, keys, 'BTCUSDT', '5m')).toBe(String(T0 + 41_000))
     expect(await openAt(redis, keys, 'SOLUSDT', '5m')).toBe(String(T0 + 20_000))
+  })
+
+  // a private redis-server: the test cuts every subscriber connection of it
+  test('a record published while the open-interest subscription is cut is judged once it is back', async () => {
+    const server = await startOwnedRedis()
+    onTestFinished(() => server.stop())
+    const redis = createRedis(server.url)
+    onTestFinished(() => void redis.disconnect())
+    const keys = createKeys(uniquePrefix())
+    fakeIngestor(server.url, keys)
+    await writeUniverse(redis, keys, 'binance', ['BTCUSDT'])
+    const { monitor } = startMonitor(server.url, keys)
+    await monitor.start()
+    await publishOi(redis, keys, 'BTCUSDT', 1010, T0)
+    await expect.poll(() => openAt(redis, keys, 'BTCUSDT', '5m')).toBe(String(T0))
+
+    expect(await redis.client('KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0)
+    // sent before the monitor is subscribed again (it reconnects after 200 ms): nobody hears it
+    const record = openInterest({ symbol: 'BTCUSDT', timestamp: T0 + 1_000, open_interest: 1020 })
+    const json = JSON.stringify(record)
+    const sent = await redis
+      .multi()
+      .set(keys.latest('open-interest', 'binance', 'BTCUSDT'), json)
+      .publish(keys.liveChannel('open-interest', 'binance', 'BTCUSDT'), json)
+      .exec()
+    expect(sent?.[1]).toEqual([null, 0])
+    for (const tf of SPIKE_TIMEFRAMES) {
+      await expect.poll(() => openAt(redis, keys, 'BTCUSDT', tf)).toBe(String(T0 + 1_000))
+    }
   })
 
   test('seeding a whole market keeps to the history fetch allowance of each exchange', async ({
