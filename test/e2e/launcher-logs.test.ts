@@ -10,7 +10,9 @@ describe('pnpm demo logs', () => {
       await expect
         .poll(() => demo.output(), { timeout: 40_000, interval: 200 })
         .toMatch(/\[\d\d:\d\d:\d\d\.\d{3}\] INFO: gateway: gateway listening \{"port":\d+/)
-      expect(demo.output()).toMatch(/INFO: aggregator: aggregator started/)
+      await expect
+        .poll(() => demo.output(), { timeout: 40_000, interval: 200 })
+        .toMatch(/INFO: aggregator: aggregator started/)
       expect(demo.output()).not.toContain('{"level":')
     } finally {
       expect(await demo.stop(), demo.output().slice(-3000)).toBe(0)

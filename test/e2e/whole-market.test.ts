@@ -83,7 +83,7 @@ describe('SYMBOLS=all: the whole market', () => {
     expect(fake.connections()).toHaveLength(5)
     for (const peak of busiestSeconds(fake.connections())) expect(peak).toBeLessThanOrEqual(10)
     expect(fake.connections().flatMap((c) => c.requestTimes).length).toBeGreaterThan(0)
-  }, 60_000)
+  }, 180_000)
 
   test('Bybit: instruments read page by page, sockets of ≤ 200 topics, every allLiquidation', async ({
     redis,
@@ -151,7 +151,7 @@ describe('SYMBOLS=all: the whole market', () => {
     await liquidationsArrived(redis, keys, [LISTED])
     expect(await universeOf(redis, keys, 'bybit')).not.toContain(DELISTED)
     expect(await served(registry)).toBe(300)
-  }, 60_000)
+  }, 180_000)
 
   test('OKX: sockets of ≤ 400 args within 480 requests an hour, one liquidation channel for all', async ({
     redis,
@@ -212,7 +212,7 @@ describe('SYMBOLS=all: the whole market', () => {
     for (const socket of fake.connections()) {
       expect(socket.requestTimes.length).toBeLessThanOrEqual(480)
     }
-  }, 60_000)
+  }, 180_000)
 
   test('Hyperliquid: 460 coins within 1000 subscriptions and 10 sockets; OI and funding polled in bulk', async ({
     redis,
@@ -261,5 +261,5 @@ describe('SYMBOLS=all: the whole market', () => {
     expect(
       fake.connections().reduce((sum, socket) => sum + socket.subscriptions.length, 0)
     ).toBeLessThanOrEqual(1000)
-  }, 60_000)
+  }, 180_000)
 })

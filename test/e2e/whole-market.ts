@@ -24,7 +24,7 @@ const CONNECTION = {
 }
 
 /** Waits of these tests: hundreds of streams are subscribed at the venues' own pace. */
-export const SLOW = { timeout: 30_000 }
+export const SLOW = { timeout: 60_000 }
 
 /**
  * An ingestor serving `SYMBOLS=all` that reads the instrument list again every 300 ms (or

@@ -43,7 +43,8 @@ export function supervise(
       children.delete(plan.name)
       if (stopping) return
       const early = Date.now() - startedAt < 5_000
-      if (early && code !== 0 && attempt === 0) {
+      // a process killed by a signal was stopped by someone, not broken by its configuration
+      if (early && code !== 0 && signal === null && attempt === 0) {
         options.log(`${plan.name} failed at start-up (exit ${code ?? signal}); stopping`)
         void stop().then(() => finish(1))
         return
