@@ -1,8 +1,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { RequestHandler } from 'express'
-import type { Access } from './access/access.ts'
+import type { Access, Client } from './access/access.ts'
 import { browserHeaders, type CorsOrigins } from './access/browser.ts'
-import { rateHeaders, type Take } from './access/shared-counter.ts'
+import type { Take } from './access/shared-counter.ts'
 import {
   requireCapability,
   resolveExchange,
@@ -13,7 +13,7 @@ import {
 import type { Drain } from './drain.ts'
 import type { HotCache } from './hot-cache.ts'
 import { memoryKey } from './market-data.ts'
-import type { GatewayMetrics } from './metrics.ts'
+import type { AnswerTally, GatewayMetrics } from './metrics.ts'
 import { writePrepared, type Prepared } from './prepared.ts'
 import { expressPath, routes } from './route-specs.ts'
 
@@ -34,6 +34,8 @@ interface Hit {
   key: string
   route: string
   kind: 'ohlc' | 'open_interest' | 'funding_rate'
+  /** metric tallies by status (negative when the answer waited for a read) */
+  tallies: Map<number, AnswerTally>
 }
 
 /** The memory key of a plain GET of a market route, or null for anything else. */
@@ -61,13 +63,15 @@ function hitOf(catalog: Catalog, url: string): Hit | null {
       key: memoryKey.candles(adapter.id, symbol, canonical, limit),
       route: ROUTE_LABEL.ohlc,
       kind: 'ohlc',
+      tallies: new Map(),
     }
   }
   const kind = LATEST_SEGMENTS[segment as keyof typeof LATEST_SEGMENTS]
   if (kind === undefined || interval !== undefined || query !== '') return null
   requireCapability(adapter, kind)
   const symbol = resolveSymbol(catalog, adapter, symbolName)
-  return { key: memoryKey.latest(kind, adapter.id, symbol), route: ROUTE_LABEL[kind], kind }
+  const key = memoryKey.latest(kind, adapter.id, symbol)
+  return { key, route: ROUTE_LABEL[kind], kind, tallies: new Map() }
 }
 
 /**
@@ -106,16 +110,12 @@ export function createFastPath(deps: {
     res: ServerResponse,
     hit: Hit,
     body: Prepared,
-    take: Take | null,
-    started: bigint,
+    take: Take | undefined,
+    started: number,
     source: 'memory' | 'hit'
   ) {
-    const own = take ? rateHeaders(take) : undefined
-    const status = writePrepared(req, res, body, headersFor(req), own)
-    const counted = countersOf(hit, status, source)
-    counted.cache.inc()
-    counted.requests.inc()
-    counted.duration.observe(Number(process.hrtime.bigint() - started) / 1e9)
+    const status = writePrepared(req, res, body, headersFor(req), take)
+    tallyOf(hit, status, source).add((performance.now() - started) / 1000)
   }
 
   // the few URLs dashboards poll come again and again: each is parsed and checked once while
@@ -140,44 +140,62 @@ export function createFastPath(deps: {
     return hit
   }
 
-  // the labelled metric children of each route and status, looked up once
-  const counters = new Map<string, ReturnType<typeof makeCounters>>()
-  const makeCounters = (hit: Hit, status: number, source: 'memory' | 'hit') => ({
-    cache: metrics.cacheRequests.labels({ kind: hit.kind, result: source }),
-    requests: metrics.httpRequests.labels({ route: hit.route, status: String(status) }),
-    duration: metrics.httpDuration.labels({ route: hit.route }),
-  })
-  function countersOf(hit: Hit, status: number, source: 'memory' | 'hit') {
-    const key = `${hit.route} ${hit.kind} ${status} ${source}`
-    let found = counters.get(key)
-    if (found === undefined) counters.set(key, (found = makeCounters(hit, status, source)))
-    return found
+  function tallyOf(hit: Hit, status: number, source: 'memory' | 'hit'): AnswerTally {
+    const key = source === 'memory' ? status : -status
+    let tally = hit.tallies.get(key)
+    if (tally === undefined) {
+      tally = metrics.answerTally(hit.route, status, { kind: hit.kind, result: source })
+      hit.tallies.set(key, tally)
+    }
+    return tally
+  }
+
+  // the client's take decides: answered here, or refused by the app (counting nothing twice)
+  function settle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    hit: Hit,
+    body: Prepared,
+    take: Take,
+    started: number,
+    source: 'memory' | 'hit'
+  ) {
+    if (take.allowed) return answer(req, res, hit, body, take, started, source)
+    access.markTaken(req, take)
+    deps.app(req, res)
+  }
+
+  function proceed(
+    req: IncomingMessage,
+    res: ServerResponse,
+    hit: Hit,
+    client: Client,
+    body: Prepared,
+    started: number,
+    source: 'memory' | 'hit'
+  ) {
+    if (client.restPerMinute <= 0) return answer(req, res, hit, body, undefined, started, source)
+    const take = access.take(client)
+    if (!(take instanceof Promise)) return settle(req, res, hit, body, take, started, source)
+    take.then(
+      (result) => settle(req, res, hit, body, result, started, source),
+      () => deps.app(req, res)
+    )
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const started = process.hrtime.bigint()
-    let hit: Hit | null = null
-    if (req.method === 'GET' && !deps.drain.draining) hit = hitFor(req.url ?? '/')
+    const started = performance.now()
+    const hit = req.method === 'GET' && !deps.drain.draining ? hitFor(req.url ?? '/') : null
     const found = hit === null ? null : hotCache.peek(hit.key)
     const client = found === null ? null : safeIdentify(access, req)
     if (hit === null || found === null || client === null) return deps.app(req, res)
-
-    const proceed = (body: Prepared, source: 'memory' | 'hit') => {
-      if (client.restPerMinute <= 0) return answer(req, res, hit, body, null, started, source)
-      const take = access.take(client)
-      const settle = (result: Take) => {
-        if (result.allowed) return answer(req, res, hit, body, result, started, source)
-        // the app renders the refusal, counting nothing twice
-        access.markTaken(req, result)
-        deps.app(req, res)
-      }
-      if (take instanceof Promise) take.then(settle, () => deps.app(req, res))
-      else settle(take)
-    }
-    if (!(found instanceof Promise)) return proceed(found, 'memory')
+    if (!(found instanceof Promise)) return proceed(req, res, hit, client, found, started, 'memory')
     // the entry is being read again (its channel spoke): wait for that read, not a new one
     found.then(
-      (read) => (read.kept ? proceed(read.answer, 'hit') : deps.app(req, res)),
+      (read) =>
+        read.kept
+          ? proceed(req, res, hit, client, read.answer, started, 'hit')
+          : deps.app(req, res),
       () => deps.app(req, res)
     )
   }

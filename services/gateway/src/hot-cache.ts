@@ -92,7 +92,7 @@ export function createHotCache(options: HotCacheOptions) {
 
   const entries: LRUCache<string, Entry> = new LRUCache<string, Entry>({
     maxSize: options.maxBytes ?? 64 * 1024 * 1024,
-    sizeCalculation: (entry) => Math.max(1, entry.answer.body.length),
+    sizeCalculation: (entry) => Math.max(1, entry.answer.bytes),
     dispose: (entry, key, reason) => {
       // replaced by a newer answer of the same key: same channel, still watched
       if (reason === 'set') return

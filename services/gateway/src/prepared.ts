@@ -3,6 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import accepts from 'accepts'
 import vary from 'vary'
+import { rateLimitField, rateLimitPolicy, type Take } from './access/shared-counter.ts'
 
 /** Answers smaller than this go uncompressed: the header overhead would eat the gain. */
 export const COMPRESS_ABOVE_BYTES = 1_024
@@ -11,27 +12,29 @@ export const COMPRESS_ABOVE_BYTES = 1_024
 export const MARKET_CACHE_CONTROL = 'public, max-age=1'
 
 /**
- * A JSON answer prepared once and sent many times: the body, its ETag, and its gzip and brotli
- * forms, each made the first time a client asks for it.
+ * A JSON answer prepared once and sent many times: the body, its length in bytes, its ETag, and
+ * its gzip and brotli forms, each made the first time a client asks for it. The body stays a
+ * string: node sends a string body in one chunk with the head.
  */
 export interface Prepared {
-  readonly body: Buffer
+  readonly text: string
+  readonly bytes: number
   readonly etag: string
   gzip(): Buffer
   brotli(): Buffer
 }
 
 export function prepare(text: string): Prepared {
-  const body = Buffer.from(text)
   let gzipped: Buffer | undefined
   let brotlied: Buffer | undefined
   return {
-    body,
-    etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
-    gzip: () => (gzipped ??= gzipSync(body, { level: 6 })),
+    text,
+    bytes: Buffer.byteLength(text),
+    etag: `"${createHash('sha1').update(text).digest('base64url')}"`,
+    gzip: () => (gzipped ??= gzipSync(text, { level: 6 })),
     // quality 5: most of brotli's gain at a fraction of the default's (11) cost
     brotli: () =>
-      (brotlied ??= brotliCompressSync(body, {
+      (brotlied ??= brotliCompressSync(text, {
         params: { [constants.BROTLI_PARAM_QUALITY]: 5 },
       })),
   }
@@ -67,29 +70,41 @@ type HeaderList = (string | number)[]
 
 const NO_HEADERS: OutgoingHttpHeaders = Object.freeze({})
 
-// the fixed part of the answers sent with one base header set (one per Origin on the fast path)
-const blocks = new WeakMap<OutgoingHttpHeaders, HeaderList>()
+/** The fixed part of the answers sent with one set of base headers. */
+interface Block {
+  headers: HeaderList
+  /** Vary of an answer that could not be compressed (CORS may vary on Origin) */
+  vary: string | undefined
+  /** Vary of an answer large enough to be compressed */
+  varyCompressible: string
+}
+
+// one block per base header set (one per Origin on the fast path)
+const blocks = new WeakMap<OutgoingHttpHeaders, Block>()
 
 function blockOf(
   base: OutgoingHttpHeaders,
   resVary: number | string | string[] | undefined
-): HeaderList {
+): Block {
   const cached = base === NO_HEADERS ? undefined : blocks.get(base)
   if (cached !== undefined) return cached
-  // appended: CORS may vary on Origin already
   const varies = base.vary ?? resVary
-  const block: HeaderList = []
+  const headers: HeaderList = []
   for (const [name, value] of Object.entries(base)) {
-    if (name !== 'vary' && value !== undefined) block.push(name, value as string | number)
+    if (name !== 'vary' && value !== undefined) headers.push(name, value as string | number)
   }
-  block.push(
+  headers.push(
     'cache-control',
     MARKET_CACHE_CONTROL,
     'content-type',
-    'application/json; charset=utf-8',
-    'vary',
-    varies === undefined ? 'Accept-Encoding' : vary.append(headerText(varies), 'Accept-Encoding')
+    'application/json; charset=utf-8'
   )
+  const text = varies === undefined ? undefined : headerText(varies)
+  const block: Block = {
+    headers,
+    vary: text,
+    varyCompressible: text === undefined ? 'Accept-Encoding' : vary.append(text, 'Accept-Encoding'),
+  }
   if (base !== NO_HEADERS) blocks.set(base, block)
   return block
 }
@@ -100,7 +115,9 @@ const headerText = (value: number | string | string[]) =>
 /**
  * Writes a prepared JSON answer on top of the headers already set (CORS, security, limits):
  * 304 when the client holds it, brotli or gzip when the client accepts one and the body is large
- * enough, with a short `Cache-Control` for intermediaries. Returns the status sent.
+ * enough, with a short `Cache-Control` for intermediaries. Only an answer large enough to be
+ * compressed varies on `Accept-Encoding`: a smaller one is the same for every client. Returns
+ * the status sent.
  */
 export function writePrepared(
   req: IncomingMessage,
@@ -111,25 +128,30 @@ export function writePrepared(
    * the same object each time, so its part of the header list is built once
    */
   base: OutgoingHttpHeaders = NO_HEADERS,
-  /** headers of this answer alone (the client's limit) */
-  own?: Record<string, string>
+  /** the client's take of its limit, when the limit headers are not set on `res` */
+  take?: Take
 ): number {
-  const headers = blockOf(base, base === NO_HEADERS ? res.getHeader('vary') : undefined).slice()
+  const block = blockOf(base, base === NO_HEADERS ? res.getHeader('vary') : undefined)
+  const headers = block.headers.slice()
   headers.push('etag', answer.etag)
-  if (own !== undefined) for (const name in own) headers.push(name, own[name] as string)
+  if (take !== undefined) {
+    headers.push('ratelimit', rateLimitField(take), 'ratelimit-policy', rateLimitPolicy(take.limit))
+  }
+  const compressible = answer.bytes > COMPRESS_ABOVE_BYTES
+  const varies = compressible ? block.varyCompressible : block.vary
+  if (varies !== undefined) headers.push('vary', varies)
   if (notModified(req, answer.etag)) {
     res.writeHead(304, headers).end()
     return 304
   }
-  let body = answer.body
-  if (body.length > COMPRESS_ABOVE_BYTES) {
-    const encoding = encodingFor(req)
-    if (encoding === 'br' || encoding === 'gzip') {
-      headers.push('content-encoding', encoding)
-      body = encoding === 'br' ? answer.brotli() : answer.gzip()
-    }
+  const encoding = compressible ? encodingFor(req) : false
+  if (encoding === 'br' || encoding === 'gzip') {
+    const body = encoding === 'br' ? answer.brotli() : answer.gzip()
+    headers.push('content-encoding', encoding, 'content-length', body.length)
+    res.writeHead(200, headers).end(body)
+  } else {
+    headers.push('content-length', answer.bytes)
+    res.writeHead(200, headers).end(answer.text)
   }
-  headers.push('content-length', body.length)
-  res.writeHead(200, headers).end(body)
   return 200
 }

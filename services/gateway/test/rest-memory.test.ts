@@ -138,6 +138,10 @@ describe('REST answers from memory', () => {
       })
       expect(oi.headers['content-encoding']).toBeUndefined()
       expect(oi.headers.etag).toBeDefined()
+      // and is the same for every client: it does not vary on Accept-Encoding
+      expect(oi.headers.vary).toBeUndefined()
+      const plainOhlc = await rawGet(`${gateway.url}${PATH}`, {})
+      expect(plainOhlc.headers.vary).toBe('Accept-Encoding')
     }
   )
 })

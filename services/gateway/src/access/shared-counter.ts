@@ -160,12 +160,28 @@ export function createSharedCounter(options: SharedCounterOptions) {
 
 export type SharedCounter = ReturnType<typeof createSharedCounter>
 
-/** The `RateLimit-*` headers of a take (IETF draft, as most APIs send them). */
-export function rateHeaders(take: Take): Record<string, string> {
-  return {
-    'RateLimit-Limit': String(take.limit),
-    'RateLimit-Remaining': String(take.remaining),
-    'RateLimit-Reset': String(Math.max(0, Math.ceil(take.resetMs / 1000))),
-    'RateLimit-Policy': `${take.limit};w=60`,
+// a client's policy field is the same on each of its answers: made once per limit
+const policies = new Map<number, string>()
+
+/**
+ * The `RateLimit-Policy` field of the IETF draft (draft-ietf-httpapi-ratelimit-headers-11): the
+ * client's quota `q` per window of `w` seconds.
+ */
+export function rateLimitPolicy(limit: number): string {
+  let policy = policies.get(limit)
+  if (policy === undefined) {
+    if (policies.size > 1_000) policies.clear()
+    policies.set(limit, (policy = `"default";q=${limit};w=60`))
   }
+  return policy
+}
+
+/** The draft's `RateLimit` field: `r` requests left, `t` seconds until the window resets. */
+export function rateLimitField(take: Take): string {
+  return `"default";r=${take.remaining};t=${Math.max(0, Math.ceil(take.resetMs / 1000))}`
+}
+
+/** The two rate-limit fields of a take, as headers. */
+export function rateHeaders(take: Take): Record<string, string> {
+  return { RateLimit: rateLimitField(take), 'RateLimit-Policy': rateLimitPolicy(take.limit) }
 }
