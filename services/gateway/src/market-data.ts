@@ -102,5 +102,5 @@ export async function latestOf(
 
 /** The records of an answer, for the routes that combine several. */
 export function parsed(answer: MarketAnswer): unknown {
-  return JSON.parse(answer.text) as unknown
+  return JSON.parse(answer.payload.toString()) as unknown
 }

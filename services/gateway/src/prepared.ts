@@ -13,11 +13,14 @@ export const MARKET_CACHE_CONTROL = 'public, max-age=1'
 
 /**
  * A JSON answer prepared once and sent many times: the body, its length in bytes, its ETag, and
- * its gzip and brotli forms, each made the first time a client asks for it. The body stays a
- * string: node sends a string body in one chunk with the head.
+ * its gzip and brotli forms, each made the first time a client asks for it.
  */
 export interface Prepared {
-  readonly text: string
+  /**
+   * the body as it is written: a small one as a string, which node joins to the head in one
+   * chunk; a larger one as bytes, written beside the head without being encoded or copied again
+   */
+  readonly payload: string | Buffer
   readonly bytes: number
   readonly etag: string
   gzip(): Buffer
@@ -25,16 +28,18 @@ export interface Prepared {
 }
 
 export function prepare(text: string): Prepared {
+  const bytes = Buffer.byteLength(text)
+  const payload = bytes > COMPRESS_ABOVE_BYTES ? Buffer.from(text) : text
   let gzipped: Buffer | undefined
   let brotlied: Buffer | undefined
   return {
-    text,
-    bytes: Buffer.byteLength(text),
-    etag: `"${createHash('sha1').update(text).digest('base64url')}"`,
-    gzip: () => (gzipped ??= gzipSync(text, { level: 6 })),
+    payload,
+    bytes,
+    etag: `"${createHash('sha1').update(payload).digest('base64url')}"`,
+    gzip: () => (gzipped ??= gzipSync(payload, { level: 6 })),
     // quality 5: most of brotli's gain at a fraction of the default's (11) cost
     brotli: () =>
-      (brotlied ??= brotliCompressSync(text, {
+      (brotlied ??= brotliCompressSync(payload, {
         params: { [constants.BROTLI_PARAM_QUALITY]: 5 },
       })),
   }
@@ -151,7 +156,7 @@ export function writePrepared(
     res.writeHead(200, headers).end(body)
   } else {
     headers.push('content-length', answer.bytes)
-    res.writeHead(200, headers).end(answer.text)
+    res.writeHead(200, headers).end(answer.payload)
   }
   return 200
 }

@@ -90,11 +90,11 @@ describe('answers from memory in front of the router', () => {
       const durations = (await gateway.registry.getMetricsAsJSON()).find(
         (m) => m.name === 'takashi_gateway_http_request_duration_seconds'
       )
-      const timed = durations?.values.find(
-        (v) =>
+      const timed = (durations?.values as { metricName?: string }[] | undefined)?.find(
+        (v: { metricName?: string; labels?: Record<string, unknown> }) =>
           v.metricName === 'takashi_gateway_http_request_duration_seconds_count' &&
-          v.labels.route === '/:exchange/ohlc/:symbol/:interval'
-      )
+          v.labels?.route === '/:exchange/ohlc/:symbol/:interval'
+      ) as { value?: number } | undefined
       expect(timed?.value).toBe(9)
       expect(
         await metricValue(gateway.registry, 'takashi_gateway_cache_requests_total', {
