@@ -55,24 +55,21 @@ export function createAccess(deps: {
   const scopes = new WeakMap<IncomingMessage, RequestScope>()
 
   // a client's address comes back with each of its requests: its identity is made once
-  const identities = new Map<string, string>()
-  function identityOf(address: string): string {
-    let id = identities.get(address)
-    if (id === undefined) {
-      if (identities.size > 10_000) identities.clear()
-      identities.set(address, (id = addressIdentity(address)))
-    }
-    return id
-  }
-
+  const byAddresses = new Map<string, Client>()
   function byAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>): Client {
-    const id = identityOf(deps.clientAddress(req))
-    return {
-      id,
-      keyId: null,
-      restPerMinute: limits.restPerMinute,
-      wsConnections: limits.wsConnections,
+    const address = deps.clientAddress(req)
+    let client = byAddresses.get(address)
+    if (client === undefined) {
+      if (byAddresses.size > 10_000) byAddresses.clear()
+      client = Object.freeze({
+        id: addressIdentity(address),
+        keyId: null,
+        restPerMinute: limits.restPerMinute,
+        wsConnections: limits.wsConnections,
+      })
+      byAddresses.set(address, client)
     }
+    return client
   }
 
   function fromKey(record: Awaited<ReturnType<KeyCache['resolve']>>): Client {

@@ -91,9 +91,18 @@ export function createClientAddress(
     }
     return trust
   }
+  // a connection's peer does not change: it is read and judged once per socket
+  const peers = new WeakMap<object, { peer: string; trusted: boolean }>()
   return (req) => {
-    const peer = plainAddress(req.socket.remoteAddress ?? '')
-    if (!trustedPeer(peer)) return peer || 'unknown'
+    let known = peers.get(req.socket)
+    if (known === undefined) {
+      const peer = plainAddress(req.socket.remoteAddress ?? '')
+      known = { peer, trusted: trustedPeer(peer) }
+      // a socket not yet connected (tests' stand-ins) has no peer to remember
+      if (peer !== '') peers.set(req.socket, known)
+    }
+    const { peer } = known
+    if (!known.trusted) return peer || 'unknown'
     const header = req.headers['x-forwarded-for']
     const text = Array.isArray(header) ? header.join(',') : header
     const nearest = plainAddress(text?.split(',').pop()?.trim() ?? '')
