@@ -155,6 +155,9 @@ Hyperliquid): REST answers from the cache the ingestors keep, and live WebSocket
 in base units and \`*_usd\` values are price × base quantity.
 - Errors are \`{"error": {"code", "message"}}\` with a stable \`code\` (\`bad_request\`, \
 \`unknown_symbol\`, \`rate_limited\`, …). 429 and 503 \`busy\` carry \`Retry-After\` in seconds.
+- With a REST limit on, answers carry the IETF draft's fields: \`RateLimit-Policy: "default";q=600;w=60\` \
+(the quota per window of seconds) and \`RateLimit: "default";r=599;t=42\` (requests left, seconds \
+until the window resets).
 - The WebSocket API (path streams, the multiplexed \`/ws\` protocol and \`since_id\` resume) is \
 described by the AsyncAPI document \`docs/asyncapi.yaml\` in the repository; \`@takashi/client\` \
 speaks both.`
