@@ -32,17 +32,19 @@ export interface ClientOptions {
   apiKey?: string
   /** default: the global fetch */
   fetch?: typeof fetch
-  /** default: the global WebSocket (in Node, `@takashi/client` falls back to the ws package) */
+  /** default: the global WebSocket (in Node, `@takashi/client` uses the ws package) */
   WebSocket?: WebSocketConstructor
   /** WebSocket reconnect backoff; `false`: do not reconnect */
   reconnect?: BackoffOptions | false
   /** `/ws` messages per second at most (the gateway allows WS_MAX_MESSAGES_PER_SECOND, 20) */
   maxMessagesPerSecond?: number
+  /** a `/ws` connection silent this long (no message, no ping) is replaced; default 60,000 */
+  silenceMs?: number
 }
 
 export type TakashiClient = RestClient & {
   /** A multiplexed `/ws` connection with its own subscriptions; reconnects and resumes. */
-  stream(options?: Pick<StreamOptions, 'reconnect' | 'maxMessagesPerSecond'>): Stream
+  stream(options?: Pick<StreamOptions, 'reconnect' | 'maxMessagesPerSecond' | 'silenceMs'>): Stream
   readonly baseUrl: string
 }
 
@@ -69,6 +71,7 @@ export function createClient(options: ClientOptions = {}): TakashiClient {
         WebSocket: options.WebSocket,
         reconnect: options.reconnect,
         maxMessagesPerSecond: options.maxMessagesPerSecond,
+        silenceMs: options.silenceMs,
         ...streamOptions,
         feedPosition: async (feed) => {
           const operation = FEED_OPERATION[feed]

@@ -19,6 +19,10 @@ export interface WebSocketLike {
   onerror: ((event: unknown) => void) | null
   send(data: string): void
   close(code?: number, reason?: string): void
+  /** Node's `ws`: its events (the client listens for the gateway's pings) */
+  on?(event: 'ping', listener: () => void): unknown
+  /** Node's `ws`: drops the connection at once, without a closing handshake */
+  terminate?(): void
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike
 
@@ -85,6 +89,14 @@ export interface StreamOptions {
   reconnect?: BackoffOptions | false
   /** client messages per second at most (the gateway allows 20 by default) */
   maxMessagesPerSecond?: number
+  /**
+   * A connection that has heard nothing from the gateway for this long, not even a ping (the
+   * gateway pings every 25 s), is taken for dead and replaced: a peer gone without a word (a
+   * host that vanished, a dropped NAT entry) is otherwise noticed only when the OS gives up,
+   * minutes later. Default 60,000; 0 turns it off. Only where the WebSocket shows pings
+   * (Node's `ws`); a browser's socket cannot.
+   */
+  silenceMs?: number
   /**
    * The newest id of an event feed: where a subscription that has seen no event yet resumes
    * after a reconnect (so events in between are not lost). The client passes its REST reader.
@@ -159,7 +171,9 @@ export function createStream(options: StreamOptions) {
     socket = ws
     let openedAt: number | undefined
     let heard = false
+    const silence = watchSilence(ws)
     ws.onopen = () => {
+      silence.heard()
       openedAt = Date.now()
       setState({ state: 'open' })
       sender.attach((text) => ws.send(text))
@@ -167,12 +181,14 @@ export function createStream(options: StreamOptions) {
     }
     ws.onmessage = (event) => {
       heard = true
+      silence.heard()
       onMessage(String(event.data))
     }
     ws.onerror = () => {
       // the close event follows with the code
     }
     ws.onclose = (event) => {
+      silence.stop()
       if (socket !== ws) return
       socket = undefined
       sender.detach()
@@ -186,6 +202,28 @@ export function createStream(options: StreamOptions) {
       if (heard || (openedAt !== undefined && Date.now() - openedAt > 2_000)) attempt = 0
       void scheduleReconnect(event, openedAt === undefined)
     }
+  }
+
+  /** Drops `ws` once it has heard nothing for `silenceMs` (see StreamOptions.silenceMs). */
+  function watchSilence(ws: WebSocketLike): { heard(): void; stop(): void } {
+    const silenceMs = options.silenceMs ?? 60_000
+    if (silenceMs <= 0 || typeof ws.on !== 'function' || typeof ws.terminate !== 'function') {
+      return { heard: () => {}, stop: () => {} }
+    }
+    let heardAt = Date.now()
+    const heard = () => {
+      heardAt = Date.now()
+    }
+    ws.on('ping', heard)
+    // terminate, not close: a closing handshake would wait on the silent peer too
+    const timer = setInterval(
+      () => {
+        if (Date.now() - heardAt > silenceMs) ws.terminate?.()
+      },
+      Math.max(10, Math.min(silenceMs / 4, 5_000))
+    )
+    ;(timer as { unref?: () => void }).unref?.()
+    return { heard, stop: () => clearInterval(timer) }
   }
 
   async function scheduleReconnect(
