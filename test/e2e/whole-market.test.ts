@@ -10,6 +10,7 @@ import {
   busiestSeconds,
   liquidationsArrived,
   liquidationsBySymbol,
+  LISTING,
   SLOW,
   startWholeMarketIngestor,
   universeOf,
@@ -66,8 +67,8 @@ describe('SYMBOLS=all: the whole market', () => {
 
     fake.rest.list(LISTED)
     fake.rest.delist(DELISTED)
-    await expect.poll(() => streams(), SLOW).toContain('newusdt@aggTrade')
-    await expect.poll(() => streams(), SLOW).not.toContain('c0005usdt@aggTrade')
+    await expect.poll(() => streams(), LISTING).toContain('newusdt@aggTrade')
+    await expect.poll(() => streams(), LISTING).not.toContain('c0005usdt@aggTrade')
     const universe = await universeOf(redis, keys, 'binance')
     expect([universe.includes(LISTED), universe.includes(DELISTED)]).toEqual([true, false])
     // the delisted symbol's liquidation is dropped, the new one's arrives
@@ -83,7 +84,7 @@ describe('SYMBOLS=all: the whole market', () => {
     expect(fake.connections()).toHaveLength(5)
     for (const peak of busiestSeconds(fake.connections())) expect(peak).toBeLessThanOrEqual(10)
     expect(fake.connections().flatMap((c) => c.requestTimes).length).toBeGreaterThan(0)
-  }, 180_000)
+  }, 300_000)
 
   test('Bybit: instruments read page by page, sockets of ≤ 200 topics, every allLiquidation', async ({
     redis,
@@ -143,15 +144,15 @@ describe('SYMBOLS=all: the whole market', () => {
 
     fake.rest.list(LISTED)
     fake.rest.delist(DELISTED)
-    await expect.poll(() => topics(), SLOW).toContain(bybitTopic.liquidations(LISTED))
-    await expect.poll(() => topics(), SLOW).not.toContain(bybitTopic.trades(DELISTED))
+    await expect.poll(() => topics(), LISTING).toContain(bybitTopic.liquidations(LISTED))
+    await expect.poll(() => topics(), LISTING).not.toContain(bybitTopic.trades(DELISTED))
     fake.emit(bybitTopic.liquidations(LISTED), [
       bybitEvents.liquidation({ symbol: LISTED, side: 'Sell', size: '1', price: '5', time: at }),
     ])
     await liquidationsArrived(redis, keys, [LISTED])
     expect(await universeOf(redis, keys, 'bybit')).not.toContain(DELISTED)
     expect(await served(registry)).toBe(300)
-  }, 180_000)
+  }, 300_000)
 
   test('OKX: sockets of ≤ 400 args within 480 requests an hour, one liquidation channel for all', async ({
     redis,
@@ -201,9 +202,9 @@ describe('SYMBOLS=all: the whole market', () => {
 
     fake.rest.list('NEW-USDT-SWAP')
     fake.rest.delist(`${baseOf(DELISTED)}-USDT-SWAP`)
-    await expect.poll(() => subscriptions(), SLOW).toContain('trades:NEW-USDT-SWAP')
+    await expect.poll(() => subscriptions(), LISTING).toContain('trades:NEW-USDT-SWAP')
     await expect
-      .poll(() => subscriptions(), SLOW)
+      .poll(() => subscriptions(), LISTING)
       .not.toContain(`trades:${baseOf(DELISTED)}-USDT-SWAP`)
     fake.emit({ channel: 'liquidation-orders', instType: 'SWAP' }, [
       okxEvents.liquidation({ instId: 'NEW-USDT-SWAP', side: 'buy', sz: '1', bkPx: '7', ts: at }),
@@ -212,7 +213,7 @@ describe('SYMBOLS=all: the whole market', () => {
     for (const socket of fake.connections()) {
       expect(socket.requestTimes.length).toBeLessThanOrEqual(480)
     }
-  }, 180_000)
+  }, 300_000)
 
   test('Hyperliquid: 460 coins within 1000 subscriptions and 10 sockets; OI and funding polled in bulk', async ({
     redis,
@@ -253,13 +254,13 @@ describe('SYMBOLS=all: the whole market', () => {
 
     fake.rest.list('NEW')
     fake.rest.delist('C0005')
-    await expect.poll(() => topics(), SLOW).toContain('trades:NEW')
-    await expect.poll(() => topics(), SLOW).not.toContain('trades:C0005')
+    await expect.poll(() => topics(), LISTING).toContain('trades:NEW')
+    await expect.poll(() => topics(), LISTING).not.toContain('trades:C0005')
     expect(await universeOf(redis, keys, 'hyperliquid')).toContain(LISTED)
     await expect.poll(() => latestMissing([LISTED]), SLOW).toEqual([])
     expect(fake.peakConnections()).toBeLessThanOrEqual(10)
     expect(
       fake.connections().reduce((sum, socket) => sum + socket.subscriptions.length, 0)
     ).toBeLessThanOrEqual(1000)
-  }, 180_000)
+  }, 300_000)
 })

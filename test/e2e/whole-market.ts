@@ -27,6 +27,14 @@ const CONNECTION = {
 export const SLOW = { timeout: 60_000 }
 
 /**
+ * The wait for a listing or delisting to reach the venue's sockets. The start-up backfill of
+ * hundreds of series can spend a whole minute's REST budget (Bybit: ~1,190 of its 1,200), and
+ * the instrument list is then read again only once the next budget window opens: up to a
+ * minute, then the venue's subscribe pace, on a machine that may be busy.
+ */
+export const LISTING = { timeout: 120_000 }
+
+/**
  * An ingestor serving `SYMBOLS=all` that reads the instrument list again every 300 ms (or
  * `universeEveryMs`). A request waits at most 3 s for REST budget, so the start-up backfill of
  * hundreds of series gives way quickly when a test stops.
